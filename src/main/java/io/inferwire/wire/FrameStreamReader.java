@@ -1,0 +1,358 @@
+package io.inferwire.wire;
+
+import io.inferwire.ChecksumMismatchException;
+import io.inferwire.CorruptFrameException;
+import io.inferwire.LimitExceededException;
+import io.inferwire.SequenceException;
+import io.inferwire.StreamException;
+import io.inferwire.TruncatedStreamException;
+import io.inferwire.UnsupportedFormatException;
+import io.inferwire.lz4.Lz4Block;
+import io.inferwire.lz4.XxHash32;
+import io.inferwire.proto.v1.Encoding;
+import io.inferwire.proto.v1.FrameKind;
+import io.inferwire.wire.internal.StreamTable;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Reads a byte stream of varint-length-delimited frames fed in arbitrary chunks (one
+ * byte at a time or megabytes at once) and hands out complete, verified frames.
+ *
+ * <pre>{@code
+ * reader.feed(chunk);
+ * while (reader.next()) {
+ *     FrameView f = reader.frame();           // header fields
+ *     MemorySegment data = reader.data();     // decoded payload
+ * }
+ * // chunk may be reused now
+ * reader.finish();                           // at end of input
+ * }</pre>
+ *
+ * <p>Frames that lie whole in the chunk are parsed in place and RAW payloads are
+ * handed out as views of it; only a frame split across chunks is gathered into the
+ * reader's buffer (off-heap), and LZ4 payloads are decompressed into another. Both
+ * buffers come from the caller's arena and grow (up to the limits) as needed.
+ *
+ * <p>Every frame is checked before it is handed out: the Frame encoding, known kind
+ * and encoding, declared sizes against {@link ReaderOptions#maxFrameBytes()} (before
+ * any allocation), stored size against the payload, LZ4 decoding to exactly the
+ * declared size, the checksum, and the stream's sequence (gaps, duplicates,
+ * reordering, frames after END). A bad frame throws a {@link StreamException} and is
+ * dropped; the frames before it were already handed out and stay valid, and the next
+ * call to {@link #next()} goes on with the frame after it. Only when the framing
+ * itself is lost (a malformed or oversized length prefix) is the reader stuck: every
+ * later call throws the same exception.
+ *
+ * <p>Views returned by {@link #frame()} and {@link #data()} are valid until the next
+ * call to {@link #next()} or {@link #feed}. Not thread-safe.
+ */
+public final class FrameStreamReader {
+
+    private static final int MAX_PREFIX = 5;
+
+    private final Arena arena;
+    private final ReaderOptions options;
+    private final long maxMessage;
+    private final FrameView view = new FrameView();
+    private final StreamTable streams;
+    private final Lz4Block lz4 = new Lz4Block();
+
+    private MemorySegment pending = MemorySegment.NULL;
+    private long pendingLength;
+    private MemorySegment decoded = MemorySegment.NULL;
+
+    private MemorySegment chunk = MemorySegment.NULL;
+    private long chunkPos;
+
+    private long position;
+    private long frames;
+    private StreamException stuck;
+
+    private MemorySegment dataSegment = MemorySegment.NULL;
+    private long dataOffset;
+    private long dataLength;
+
+    /** A reader whose buffers are allocated from {@code arena}. */
+    public FrameStreamReader(Arena arena, ReaderOptions options) {
+        this.arena = arena;
+        this.options = options;
+        this.maxMessage = options.maxFrameBytes() + (long) FrameEncoder.MAX_HEADER_BYTES;
+        this.streams = new StreamTable(options.maxStreams());
+    }
+
+    /** A reader with {@link ReaderOptions#defaults()}. */
+    public FrameStreamReader(Arena arena) {
+        this(arena, ReaderOptions.defaults());
+    }
+
+    /**
+     * Gives the reader the next bytes of the stream. The chunk is read in place: it must
+     * stay unchanged until {@link #next()} has returned false. Bytes of an earlier chunk
+     * that {@code next()} did not reach are gathered into the reader's buffer first.
+     */
+    public void feed(MemorySegment bytes) {
+        if (chunkPos < chunk.byteSize()) {
+            gather(chunk.byteSize() - chunkPos);
+        }
+        chunk = bytes;
+        chunkPos = 0;
+    }
+
+    /**
+     * Moves to the next complete frame.
+     *
+     * @return true when a frame is ready; false when more input is needed
+     * @throws StreamException if the next frame is bad (it is dropped; call again to go on)
+     */
+    public boolean next() throws StreamException {
+        if (stuck != null) {
+            throw stuck;
+        }
+        dataSegment = MemorySegment.NULL;
+        long chunkLeft = chunk.byteSize() - chunkPos;
+        if (pendingLength == 0) {
+            if (chunkLeft == 0) {
+                return false;
+            }
+            long total = frameLength(chunk, chunkPos, chunkLeft);
+            if (total > 0 && total <= chunkLeft) {
+                long at = chunkPos;
+                chunkPos += total;
+                process(chunk, at, total);
+                return true;
+            }
+            gather(chunkLeft);
+            return false;
+        }
+        // A frame split across chunks: take exactly the bytes it still needs.
+        long total;
+        while ((total = frameLength(pending, 0, pendingLength)) < 0) {
+            if (chunk.byteSize() - chunkPos == 0) {
+                return false;
+            }
+            gather(1);
+        }
+        long take = Math.min(total - pendingLength, chunk.byteSize() - chunkPos);
+        gather(take);
+        if (pendingLength < total) {
+            return false;
+        }
+        pendingLength = 0;
+        process(pending, 0, total);
+        return true;
+    }
+
+    /**
+     * Declares the end of the input.
+     *
+     * @throws TruncatedStreamException if the input stopped inside a frame, or a stream
+     *     has no END frame (even when the input stopped exactly on a frame boundary)
+     */
+    public void finish() throws StreamException {
+        if (stuck != null) {
+            throw stuck;
+        }
+        long left = pendingLength + (chunk.byteSize() - chunkPos);
+        if (left > 0) {
+            throw new TruncatedStreamException("input ends inside a frame (" + left + " byte(s) of an incomplete frame)",
+                    -1, -1, position);
+        }
+        int open = streams.firstOpen();
+        if (open >= 0) {
+            throw new TruncatedStreamException("stream ended without its END frame after seq " + (streams.next(open) - 1)
+                    + (streams.openCount() > 1 ? " (" + streams.openCount() + " streams open)" : ""),
+                    streams.id(open), -1, position);
+        }
+    }
+
+    /** The header of the current frame. */
+    public FrameView frame() {
+        return view;
+    }
+
+    /** The decoded payload of the current frame (allocates the slice object; see {@link #dataSegment()}). */
+    public MemorySegment data() {
+        return dataSegment.asSlice(dataOffset, dataLength);
+    }
+
+    /** The segment holding the decoded payload: the input chunk, or the reader's buffer. */
+    public MemorySegment dataSegment() {
+        return dataSegment;
+    }
+
+    /** Offset of the decoded payload in {@link #dataSegment()}. */
+    public long dataOffset() {
+        return dataOffset;
+    }
+
+    /** Length of the decoded payload. */
+    public long dataLength() {
+        return dataLength;
+    }
+
+    /** Bytes of input consumed so far (complete frames, good or bad). */
+    public long position() {
+        return position;
+    }
+
+    /** Frames handed out so far. */
+    public long frames() {
+        return frames;
+    }
+
+    /**
+     * Length (prefix included) of the frame starting at {@code at}, or -1 when its
+     * length prefix is not complete yet.
+     */
+    private long frameLength(MemorySegment s, long at, long avail) throws StreamException {
+        long value = 0;
+        for (int i = 0; i < MAX_PREFIX; i++) {
+            if (i == avail) {
+                return -1;
+            }
+            byte b = s.get(ValueLayout.JAVA_BYTE, at + i);
+            value |= (long) (b & 0x7F) << (7 * i);
+            if (b >= 0) {
+                if (value > maxMessage) {
+                    throw stick(new LimitExceededException("frame declares " + value + " bytes, over the limit of "
+                            + maxMessage, -1, -1, position));
+                }
+                return value + i + 1;
+            }
+        }
+        throw stick(new CorruptFrameException("malformed frame length prefix", -1, -1, position));
+    }
+
+    private StreamException stick(StreamException e) {
+        stuck = e;
+        return e;
+    }
+
+    private void gather(long n) {
+        if (pendingLength + n > pending.byteSize()) {
+            long cap = Math.max(Math.max(256, pending.byteSize() * 2), pendingLength + n);
+            MemorySegment bigger = arena.allocate(Math.min(cap, maxMessage + MAX_PREFIX), 64);
+            MemorySegment.copy(pending, 0, bigger, 0, pendingLength);
+            pending = bigger;
+        }
+        MemorySegment.copy(chunk, chunkPos, pending, pendingLength, n);
+        pendingLength += n;
+        chunkPos += n;
+    }
+
+    private void process(MemorySegment s, long at, long total) throws StreamException {
+        long frameStart = position;
+        position += total;
+        int prefix = 1;
+        while (s.get(ValueLayout.JAVA_BYTE, at + prefix - 1) < 0) {
+            prefix++;
+        }
+        try {
+            view.wrap(s, at + prefix, total - prefix);
+        } catch (CorruptFrameException e) {
+            throw new CorruptFrameException(e.getMessage(), -1, -1, frameStart, e);
+        } catch (LimitExceededException e) {
+            throw new LimitExceededException(e.getMessage(), -1, -1, frameStart, e);
+        }
+        long id = view.streamId();
+        long seq = view.seq();
+        FrameKind kind = view.kind();
+        if (kind == null || kind == FrameKind.FRAME_KIND_UNSPECIFIED) {
+            throw new UnsupportedFormatException("unknown frame kind " + view.kindNumber(), id, seq, frameStart);
+        }
+        Encoding encoding = view.encoding();
+        if (encoding == null) {
+            throw new UnsupportedFormatException("unknown payload encoding " + view.encodingNumber(), id, seq, frameStart);
+        }
+        long raw = view.rawSize();
+        long stored = view.payloadLength();
+        if (raw < 0 || raw > options.maxFrameBytes()) {
+            throw new LimitExceededException("frame declares a payload of " + Long.toUnsignedString(raw)
+                    + " bytes, over the limit of " + options.maxFrameBytes(), id, seq, frameStart);
+        }
+        if (view.compressedSize() != stored) {
+            throw new CorruptFrameException("frame declares " + Long.toUnsignedString(view.compressedSize())
+                    + " stored bytes but carries " + stored, id, seq, frameStart);
+        }
+        switch (encoding) {
+            case ENCODING_RAW -> {
+                if (raw != stored) {
+                    throw new CorruptFrameException("raw frame declares " + raw + " bytes but carries " + stored,
+                            id, seq, frameStart);
+                }
+                dataSegment = s;
+                dataOffset = view.payloadOffset();
+                dataLength = stored;
+            }
+            case ENCODING_LZ4_BLOCK -> {
+                if (raw > 0 && decoded.byteSize() < raw) {
+                    decoded = arena.allocate(Math.max(raw, Math.min(decoded.byteSize() * 2, options.maxFrameBytes())), 64);
+                }
+                int n;
+                try {
+                    n = lz4.decompress(s, view.payloadOffset(), (int) stored, decoded, 0, (int) raw);
+                } catch (CorruptFrameException e) {
+                    throw new CorruptFrameException(e.getMessage(), id, seq, frameStart, e);
+                }
+                if (n != raw) {
+                    throw new CorruptFrameException("LZ4 payload decodes to " + n + " bytes, frame declares " + raw,
+                            id, seq, frameStart);
+                }
+                dataSegment = decoded;
+                dataOffset = 0;
+                dataLength = raw;
+            }
+            default -> throw new UnsupportedFormatException("unknown payload encoding " + encoding, id, seq, frameStart);
+        }
+        if (view.hasChecksum()) {
+            int actual = XxHash32.hash(dataSegment, dataOffset, dataLength, 0);
+            if (actual != view.checksum()) {
+                dataSegment = MemorySegment.NULL;
+                throw new ChecksumMismatchException("frame payload", view.checksum(), actual, id, seq, frameStart);
+            }
+        }
+        checkSequence(id, seq, kind, frameStart);
+        frames++;
+    }
+
+    private void checkSequence(long id, long seq, FrameKind kind, long frameStart) throws StreamException {
+        int slot = streams.find(id);
+        if (slot < 0) {
+            slot = streams.add(slot, id);
+            if (slot < 0) {
+                dataSegment = MemorySegment.NULL;
+                throw new LimitExceededException("more than " + options.maxStreams() + " streams", id, seq, frameStart);
+            }
+            streams.next(slot, seq + 1);
+            if (options.requireStreamStart() && seq != 0) {
+                dataSegment = MemorySegment.NULL;
+                throw new SequenceException(SequenceException.Problem.GAP, 0, id, seq, frameStart);
+            }
+        } else {
+            long expected = streams.next(slot);
+            if (streams.state(slot) == StreamTable.ENDED) {
+                dataSegment = MemorySegment.NULL;
+                throw new SequenceException(SequenceException.Problem.AFTER_END, expected, id, seq, frameStart);
+            }
+            if (seq != expected) {
+                dataSegment = MemorySegment.NULL;
+                SequenceException.Problem p;
+                if (Long.compareUnsigned(seq, expected) > 0) {
+                    p = SequenceException.Problem.GAP;
+                    streams.next(slot, seq + 1);
+                } else if (seq == expected - 1) {
+                    p = SequenceException.Problem.DUPLICATE;
+                } else {
+                    p = SequenceException.Problem.REORDERED;
+                }
+                throw new SequenceException(p, expected, id, seq, frameStart);
+            }
+            streams.next(slot, seq + 1);
+        }
+        if (kind == FrameKind.FRAME_KIND_END) {
+            streams.end(slot);
+        }
+    }
+}

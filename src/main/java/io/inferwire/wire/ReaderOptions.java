@@ -1,0 +1,43 @@
+package io.inferwire.wire;
+
+/**
+ * Limits and checks of a {@link FrameStreamReader}.
+ *
+ * @param maxFrameBytes the largest decoded payload (and stored payload) accepted;
+ *     larger declared sizes fail before anything is allocated
+ * @param maxStreams the most distinct stream ids tracked at once
+ * @param requireStreamStart whether the first frame of every stream must have seq 0
+ *     (false for readers that join a stream in the middle, such as a resumed one)
+ */
+public record ReaderOptions(int maxFrameBytes, int maxStreams, boolean requireStreamStart) {
+
+    /** Validates the options. */
+    public ReaderOptions {
+        if (maxFrameBytes < 0 || maxFrameBytes > (1 << 30)) {
+            throw new IllegalArgumentException("maxFrameBytes must be 0 to 1 GiB, was " + maxFrameBytes);
+        }
+        if (maxStreams < 1 || maxStreams > (1 << 20)) {
+            throw new IllegalArgumentException("maxStreams must be 1 to 2^20, was " + maxStreams);
+        }
+    }
+
+    /** 64 MiB frames, 4096 streams, streams start at seq 0. */
+    public static ReaderOptions defaults() {
+        return new ReaderOptions(64 << 20, 4096, true);
+    }
+
+    /** These options with another frame size limit. */
+    public ReaderOptions withMaxFrameBytes(int bytes) {
+        return new ReaderOptions(bytes, maxStreams, requireStreamStart);
+    }
+
+    /** These options with another stream count limit. */
+    public ReaderOptions withMaxStreams(int n) {
+        return new ReaderOptions(maxFrameBytes, n, requireStreamStart);
+    }
+
+    /** These options with the stream-start check on or off. */
+    public ReaderOptions withRequireStreamStart(boolean on) {
+        return new ReaderOptions(maxFrameBytes, maxStreams, on);
+    }
+}

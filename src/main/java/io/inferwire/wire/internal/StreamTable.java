@@ -1,0 +1,115 @@
+package io.inferwire.wire.internal;
+
+/**
+ * Per-stream sequence state keyed by a 64-bit stream id, in open-addressing primitive
+ * arrays so that the lookup per frame allocates nothing. Capacity is fixed at
+ * construction (twice the stream limit, so probes stay short).
+ */
+public final class StreamTable {
+
+    /** State of a slot. */
+    public static final byte EMPTY = 0;
+    /** A stream that has frames and no END yet. */
+    public static final byte OPEN = 1;
+    /** A stream whose END frame arrived. */
+    public static final byte ENDED = 2;
+
+    private final long[] ids;
+    private final long[] next;
+    private final byte[] state;
+    private final int mask;
+    private final int limit;
+    private int size;
+
+    /** A table for at most {@code limit} streams. */
+    public StreamTable(int limit) {
+        int cap = Integer.highestOneBit(Math.max(2, limit) * 2 - 1) << 1;
+        ids = new long[cap];
+        next = new long[cap];
+        state = new byte[cap];
+        mask = cap - 1;
+        this.limit = limit;
+    }
+
+    /** The slot of {@code id}, or {@code -(insertion point) - 1} when absent. */
+    public int find(long id) {
+        int i = (int) mix(id) & mask;
+        while (state[i] != EMPTY) {
+            if (ids[i] == id) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+        return -i - 1;
+    }
+
+    /** Adds {@code id} at the insertion point from {@link #find}; returns its slot, or -1 when full. */
+    public int add(int insertion, long id) {
+        if (size == limit) {
+            return -1;
+        }
+        int i = -insertion - 1;
+        ids[i] = id;
+        state[i] = OPEN;
+        size++;
+        return i;
+    }
+
+    /** The next expected sequence number of the stream in {@code slot}. */
+    public long next(int slot) {
+        return next[slot];
+    }
+
+    /** Sets the next expected sequence number. */
+    public void next(int slot, long seq) {
+        next[slot] = seq;
+    }
+
+    /** The state of {@code slot}. */
+    public byte state(int slot) {
+        return state[slot];
+    }
+
+    /** Marks the stream in {@code slot} ended. */
+    public void end(int slot) {
+        state[slot] = ENDED;
+    }
+
+    /** Number of streams. */
+    public int size() {
+        return size;
+    }
+
+    /** Visits every stream still open: returns the first one's slot, or -1. */
+    public int firstOpen() {
+        for (int i = 0; i < state.length; i++) {
+            if (state[i] == OPEN) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Number of open streams. */
+    public int openCount() {
+        int n = 0;
+        for (byte s : state) {
+            if (s == OPEN) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The stream id in {@code slot}. */
+    public long id(int slot) {
+        return ids[slot];
+    }
+
+    private static long mix(long x) {
+        x ^= x >>> 33;
+        x *= 0xff51afd7ed558ccdL;
+        x ^= x >>> 33;
+        return x;
+    }
+}
