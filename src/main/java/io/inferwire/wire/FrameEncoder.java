@@ -111,7 +111,7 @@ public final class FrameEncoder {
         if (encoding == Encoding.ENCODING_RAW && length > 0) {
             MemorySegment.copy(payload, offset, buffer, at, length);
         }
-        int checksum = checksums ? XxHash32.hash(payload, offset, length, 0) : 0;
+        int checksum = checksums ? XxHash32.hash(payload, offset, length, FrameChecksum.seed(streamId, seq, kind.getNumber(), errorBound, shape)) : 0;
 
         int packed = 0;
         for (int d : shape) {

@@ -41,7 +41,11 @@ import java.lang.foreign.ValueLayout;
  * declared size, the checksum, and the stream's sequence (gaps, duplicates,
  * reordering, frames after END). A bad frame throws a {@link StreamException} and is
  * dropped; the frames before it were already handed out and stay valid, and the next
- * call to {@link #next()} goes on with the frame after it. Only when the framing
+ * call to {@link #next()} goes on with the frame after it. A frame that fails its checks
+ * does not move its stream's sequence on, so the next good frame also reports the
+ * gap it left. A frame that arrives after a gap is good in itself: the
+ * {@link SequenceException} ({@code GAP}) reports the missing frames, and the next
+ * call to {@code next()} hands the frame out (unless {@link #feed} comes first). Only when the framing
  * itself is lost (a malformed or oversized length prefix) is the reader stuck: every
  * later call throws the same exception.
  *
@@ -69,6 +73,7 @@ public final class FrameStreamReader {
     private long position;
     private long frames;
     private StreamException stuck;
+    private boolean deferred;
 
     private MemorySegment dataSegment = MemorySegment.NULL;
     private long dataOffset;
@@ -93,6 +98,7 @@ public final class FrameStreamReader {
      * that {@code next()} did not reach are gathered into the reader's buffer first.
      */
     public void feed(MemorySegment bytes) {
+        deferred = false;
         if (chunkPos < chunk.byteSize()) {
             gather(chunk.byteSize() - chunkPos);
         }
@@ -109,6 +115,10 @@ public final class FrameStreamReader {
     public boolean next() throws StreamException {
         if (stuck != null) {
             throw stuck;
+        }
+        if (deferred) {
+            deferred = false;
+            return true;
         }
         dataSegment = MemorySegment.NULL;
         long chunkLeft = chunk.byteSize() - chunkPos;
@@ -159,12 +169,23 @@ public final class FrameStreamReader {
             throw new TruncatedStreamException("input ends inside a frame (" + left + " byte(s) of an incomplete frame)",
                     -1, -1, position);
         }
+        if (streams.size() == 0) {
+            throw new TruncatedStreamException("input holds no frame", -1, -1, position);
+        }
         int open = streams.firstOpen();
         if (open >= 0) {
             throw new TruncatedStreamException("stream ended without its END frame after seq " + (streams.next(open) - 1)
                     + (streams.openCount() > 1 ? " (" + streams.openCount() + " streams open)" : ""),
                     streams.id(open), -1, position);
         }
+    }
+
+    /**
+     * Whether the framing is lost (a malformed or oversized length prefix): the reader
+     * cannot find the next frame and every call throws the same exception.
+     */
+    public boolean framingLost() {
+        return stuck != null;
     }
 
     /** The header of the current frame. */
@@ -307,52 +328,52 @@ public final class FrameStreamReader {
             default -> throw new UnsupportedFormatException("unknown payload encoding " + encoding, id, seq, frameStart);
         }
         if (view.hasChecksum()) {
-            int actual = XxHash32.hash(dataSegment, dataOffset, dataLength, 0);
+            int actual = XxHash32.hash(dataSegment, dataOffset, dataLength, FrameChecksum.seed(view));
             if (actual != view.checksum()) {
                 dataSegment = MemorySegment.NULL;
                 throw new ChecksumMismatchException("frame payload", view.checksum(), actual, id, seq, frameStart);
             }
         }
-        checkSequence(id, seq, kind, frameStart);
+        // The sequence is checked last: only a frame whose checksum (which covers its
+        // stream id and seq) holds may move its stream's sequence on.
+        SequenceException gap = checkSequence(id, seq, kind, frameStart);
         frames++;
+        if (gap != null) {
+            deferred = true;
+            throw gap;
+        }
     }
 
-    private void checkSequence(long id, long seq, FrameKind kind, long frameStart) throws StreamException {
+    /** Checks and advances the stream's sequence; returns a GAP to report after the frame is verified. */
+    private SequenceException checkSequence(long id, long seq, FrameKind kind, long frameStart) throws StreamException {
+        SequenceException gap = null;
         int slot = streams.find(id);
         if (slot < 0) {
             slot = streams.add(slot, id);
             if (slot < 0) {
-                dataSegment = MemorySegment.NULL;
                 throw new LimitExceededException("more than " + options.maxStreams() + " streams", id, seq, frameStart);
             }
             streams.next(slot, seq + 1);
             if (options.requireStreamStart() && seq != 0) {
-                dataSegment = MemorySegment.NULL;
-                throw new SequenceException(SequenceException.Problem.GAP, 0, id, seq, frameStart);
+                gap = new SequenceException(SequenceException.Problem.GAP, 0, id, seq, frameStart);
             }
         } else {
             long expected = streams.next(slot);
             if (streams.state(slot) == StreamTable.ENDED) {
-                dataSegment = MemorySegment.NULL;
                 throw new SequenceException(SequenceException.Problem.AFTER_END, expected, id, seq, frameStart);
             }
             if (seq != expected) {
-                dataSegment = MemorySegment.NULL;
-                SequenceException.Problem p;
-                if (Long.compareUnsigned(seq, expected) > 0) {
-                    p = SequenceException.Problem.GAP;
-                    streams.next(slot, seq + 1);
-                } else if (seq == expected - 1) {
-                    p = SequenceException.Problem.DUPLICATE;
-                } else {
-                    p = SequenceException.Problem.REORDERED;
+                if (Long.compareUnsigned(seq, expected) < 0) {
+                    throw new SequenceException(seq == expected - 1 ? SequenceException.Problem.DUPLICATE
+                            : SequenceException.Problem.REORDERED, expected, id, seq, frameStart);
                 }
-                throw new SequenceException(p, expected, id, seq, frameStart);
+                gap = new SequenceException(SequenceException.Problem.GAP, expected, id, seq, frameStart);
             }
             streams.next(slot, seq + 1);
         }
         if (kind == FrameKind.FRAME_KIND_END) {
             streams.end(slot);
         }
+        return gap;
     }
 }

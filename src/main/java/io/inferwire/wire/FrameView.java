@@ -21,7 +21,9 @@ import java.lang.foreign.ValueLayout;
  * shape packed or unpacked or split over several runs, unknown fields and groups
  * skipped, known field numbers with another wire type treated as unknown. Malformed
  * input (truncated varints, lengths past the end, field number 0, wire types 6-7,
- * unbalanced groups) throws {@link CorruptFrameException}. It checks only the
+ * unbalanced groups) throws {@link CorruptFrameException}. One deliberate difference:
+ * protobuf-java stops parsing at a 0 tag and silently ignores the bytes after it;
+ * this parser rejects it. It checks only the
  * encoding; whether the values make sense (known kind, sizes) is for the
  * {@link FrameStreamReader}.
  *
@@ -221,7 +223,10 @@ public final class FrameView {
                 need(8);
                 pos += 8;
             }
-            case WT_LEN -> pos += readLength();
+            case WT_LEN -> {
+                long n = readLength(); // not `pos += readLength()`: that adds to pos as it was before the length
+                pos += n;
+            }
             case WT_I32 -> {
                 need(4);
                 pos += 4;
