@@ -33,7 +33,7 @@ public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
         }
     }
 
-    static long directBytes() {
+    public static long directBytes() {
         for (BufferPoolMXBean p : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
             if (p.getName().equals("direct")) {
                 return p.getMemoryUsed();
