@@ -77,6 +77,10 @@ public final class FrameView {
     private long pos;
     private long limit;
 
+    /** An unwrapped view; call {@link #wrap} before reading fields. */
+    public FrameView() {
+    }
+
     /**
      * Parses the message occupying {@code [offset, offset + length)} of {@code segment}
      * (no length prefix) and points this view at it.

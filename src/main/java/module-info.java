@@ -1,0 +1,28 @@
+/**
+ * inferwire: carries the outputs of an in-process inference runtime (token streams,
+ * logits rows, embedding vectors) in few bytes, off-heap.
+ *
+ * <ul>
+ *   <li>{@code io.inferwire}: the exception hierarchy for bad input.</li>
+ *   <li>{@code io.inferwire.memory}: byte-order layouts.</li>
+ *   <li>{@code io.inferwire.lz4}: LZ4 blocks and the LZ4 frame format over off-heap segments.</li>
+ *   <li>{@code io.inferwire.wire}: frame encoder, flyweight frame view, stream reader and writer.</li>
+ *   <li>{@code io.inferwire.proto.v1}: the protobuf classes generated from {@code proto/}.</li>
+ * </ul>
+ *
+ * <p>Packages named {@code internal} are implementation and not exported. The CLI
+ * ({@code io.inferwire.cli}) needs picocli, an optional dependency.
+ */
+module io.inferwire {
+    requires transitive com.google.protobuf;
+    requires org.lz4.java;
+    requires static info.picocli;
+
+    exports io.inferwire;
+    exports io.inferwire.memory;
+    exports io.inferwire.lz4;
+    exports io.inferwire.wire;
+    exports io.inferwire.proto.v1;
+
+    opens io.inferwire.cli to info.picocli;
+}
