@@ -327,6 +327,10 @@ public final class FrameStreamReader {
             }
             default -> throw new UnsupportedFormatException("unknown payload encoding " + encoding, id, seq, frameStart);
         }
+        if (!view.hasChecksum() && options.requireChecksum()) {
+            dataSegment = MemorySegment.NULL;
+            throw new CorruptFrameException("frame has no checksum (required by this reader)", id, seq, frameStart);
+        }
         if (view.hasChecksum()) {
             int actual = XxHash32.hash(dataSegment, dataOffset, dataLength, FrameChecksum.seed(view));
             if (actual != view.checksum()) {

@@ -8,8 +8,10 @@ package io.inferwire.wire;
  * @param maxStreams the most distinct stream ids tracked at once
  * @param requireStreamStart whether the first frame of every stream must have seq 0
  *     (false for readers that join a stream in the middle, such as a resumed one)
+ * @param requireChecksum whether a frame without a checksum is rejected (a damaged
+ *     header can hide the checksum field; turn off only for writers that omit it)
  */
-public record ReaderOptions(int maxFrameBytes, int maxStreams, boolean requireStreamStart) {
+public record ReaderOptions(int maxFrameBytes, int maxStreams, boolean requireStreamStart, boolean requireChecksum) {
 
     /** Validates the options. */
     public ReaderOptions {
@@ -21,23 +23,28 @@ public record ReaderOptions(int maxFrameBytes, int maxStreams, boolean requireSt
         }
     }
 
-    /** 64 MiB frames, 4096 streams, streams start at seq 0. */
+    /** 64 MiB frames, 4096 streams, streams start at seq 0, checksums required. */
     public static ReaderOptions defaults() {
-        return new ReaderOptions(64 << 20, 4096, true);
+        return new ReaderOptions(64 << 20, 4096, true, true);
     }
 
     /** These options with another frame size limit. */
     public ReaderOptions withMaxFrameBytes(int bytes) {
-        return new ReaderOptions(bytes, maxStreams, requireStreamStart);
+        return new ReaderOptions(bytes, maxStreams, requireStreamStart, requireChecksum);
     }
 
     /** These options with another stream count limit. */
     public ReaderOptions withMaxStreams(int n) {
-        return new ReaderOptions(maxFrameBytes, n, requireStreamStart);
+        return new ReaderOptions(maxFrameBytes, n, requireStreamStart, requireChecksum);
     }
 
     /** These options with the stream-start check on or off. */
     public ReaderOptions withRequireStreamStart(boolean on) {
-        return new ReaderOptions(maxFrameBytes, maxStreams, on);
+        return new ReaderOptions(maxFrameBytes, maxStreams, on, requireChecksum);
+    }
+
+    /** These options with the checksum requirement on or off. */
+    public ReaderOptions withRequireChecksum(boolean on) {
+        return new ReaderOptions(maxFrameBytes, maxStreams, requireStreamStart, on);
     }
 }

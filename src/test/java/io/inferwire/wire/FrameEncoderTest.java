@@ -79,6 +79,10 @@ class FrameEncoderTest {
                     if (f.getEncoding() == Encoding.ENCODING_LZ4_BLOCK) {
                         assertTrue(f.getCompressedSize() < len, "LZ4 only when it pays");
                     }
+                    // Byte for byte what protobuf-java's own serializer writes for this message.
+                    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+                    f.writeDelimitedTo(expected);
+                    assertArrayEquals(expected.toByteArray(), wire, "identical to Frame.writeDelimitedTo");
                     // And the flyweight reads the same message in place.
                     FrameView v = new FrameView().wrap(enc.buffer(), enc.frameOffset() + (n - f.getSerializedSize()), f.getSerializedSize());
                     FrameViewTest.assertSameFrame(f, v);

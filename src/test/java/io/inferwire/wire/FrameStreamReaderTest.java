@@ -31,6 +31,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class FrameStreamReaderTest {
 
+    /** For streams written by protobuf's generated classes, without checksums. */
+    static final ReaderOptions NO_CHECKSUMS = ReaderOptions.defaults().withRequireChecksum(false);
+
     /** What a reader handed out, and what it threw. */
     record Outcome(List<FrameKind> kinds, List<Long> seqs, List<byte[]> payloads, List<StreamException> errors) {
     }
@@ -195,7 +198,7 @@ class FrameStreamReaderTest {
         good.setSeq(seq + 1).build().writeDelimitedTo(bos);                                         // after the malformed one: gap of 1
         good.setSeq(seq + 2).setKind(FrameKind.FRAME_KIND_END).setRawSize(0).setCompressedSize(0).clearPayload().build().writeDelimitedTo(bos);
         try (TestArena arena = TestArena.open()) {
-            Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(2), 1000, ReaderOptions.defaults(), true);
+            Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(2), 1000, NO_CHECKSUMS, true);
             List<Class<?>> types = o.errors.stream().<Class<?>>map(Object::getClass).toList();
             assertEquals(List.of(UnsupportedFormatException.class, UnsupportedFormatException.class, CorruptFrameException.class,
                     CorruptFrameException.class, ChecksumMismatchException.class, CorruptFrameException.class,
@@ -218,7 +221,7 @@ class FrameStreamReaderTest {
                     .build().writeDelimitedTo(bos);
         }
         try (TestArena arena = TestArena.open()) {
-            Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(3), 7, ReaderOptions.defaults(), true);
+            Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(3), 7, NO_CHECKSUMS, true);
             List<SequenceException.Problem> problems = o.errors.stream().map(e -> ((SequenceException) e).problem()).toList();
             assertEquals(List.of(SequenceException.Problem.GAP, SequenceException.Problem.DUPLICATE,
                     SequenceException.Problem.REORDERED, SequenceException.Problem.AFTER_END), problems);
@@ -232,17 +235,17 @@ class FrameStreamReaderTest {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         Frame.newBuilder().setStreamId(8).setKind(FrameKind.FRAME_KIND_TOKENS).build().writeDelimitedTo(bos);
         try (TestArena arena = TestArena.open()) {
-            Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, ReaderOptions.defaults(), true);
+            Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, NO_CHECKSUMS, true);
             assertEquals(1, o.payloads.size());
             assertTrue(o.errors.get(0) instanceof TruncatedStreamException);
             assertEquals(8, o.errors.get(0).streamId());
             // A stream that does not start at seq 0 is missing its head.
             bos.reset();
             Frame.newBuilder().setStreamId(8).setSeq(5).setKind(FrameKind.FRAME_KIND_END).build().writeDelimitedTo(bos);
-            o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, ReaderOptions.defaults(), true);
+            o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, NO_CHECKSUMS, true);
             assertEquals(SequenceException.Problem.GAP, ((SequenceException) o.errors.get(0)).problem());
             // ... unless the reader joins mid-stream on purpose.
-            o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, ReaderOptions.defaults().withRequireStreamStart(false), true);
+            o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, NO_CHECKSUMS.withRequireStreamStart(false), true);
             assertEquals(List.of(), o.errors);
         }
     }
@@ -268,10 +271,10 @@ class FrameStreamReaderTest {
             }
         }
         try (TestArena arena = TestArena.open()) {
-            Outcome o = read(arena, bos.toByteArray(), r, 17, ReaderOptions.defaults(), true);
+            Outcome o = read(arena, bos.toByteArray(), r, 17, NO_CHECKSUMS, true);
             assertEquals(List.of(), o.errors);
             assertEquals(next[0] + next[1] + next[2], o.seqs.size());
-            Outcome limited = read(arena, bos.toByteArray(), r, 17, ReaderOptions.defaults().withMaxStreams(2), false);
+            Outcome limited = read(arena, bos.toByteArray(), r, 17, NO_CHECKSUMS.withMaxStreams(2), false);
             assertTrue(limited.errors.stream().anyMatch(e -> e instanceof LimitExceededException));
         }
     }
@@ -284,7 +287,10 @@ class FrameStreamReaderTest {
                 .setChecksum(io.inferwire.lz4.XxHash32.hash(MemorySegment.ofArray(new byte[8]), 0, 8,
                         FrameChecksum.seed(0, 0, FrameKind.FRAME_KIND_KEY.getNumber(), 0, new int[] {2})))
                 .setPayload(ByteString.copyFrom(new byte[8])).build().writeDelimitedTo(bos);
-        Frame.newBuilder().setSeq(1).setKind(FrameKind.FRAME_KIND_END).build().writeDelimitedTo(bos);
+        Frame.newBuilder().setSeq(1).setKind(FrameKind.FRAME_KIND_END)
+                .setChecksum(io.inferwire.lz4.XxHash32.hash(MemorySegment.NULL, 0, 0,
+                        FrameChecksum.seed(0, 1, FrameKind.FRAME_KIND_END.getNumber(), 0, new int[0])))
+                .build().writeDelimitedTo(bos);
         try (TestArena arena = TestArena.open()) {
             Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(5), 3, ReaderOptions.defaults(), true);
             assertEquals(List.of(), o.errors);
