@@ -308,6 +308,12 @@ public final class FrameStreamReader {
                 dataLength = stored;
             }
             case ENCODING_LZ4_BLOCK -> {
+                // LZ4 expands at most ~255:1, so a larger declared size is a lie: refuse it
+                // before allocating anything for it.
+                if (raw > stored * 255 + 16) {
+                    throw new CorruptFrameException("frame declares " + raw + " decoded bytes, more than " + stored
+                            + " LZ4 bytes can hold", id, seq, frameStart);
+                }
                 if (raw > 0 && decoded.byteSize() < raw) {
                     decoded = arena.allocate(Math.max(raw, Math.min(decoded.byteSize() * 2, options.maxFrameBytes())), 64);
                 }

@@ -112,12 +112,9 @@ public final class FrameView {
         pos = offset;
         limit = offset + length;
         while (pos < limit) {
-            long tag = readVarint();
-            if (tag > 0xFFFFFFFFL || (tag >>> 3) == 0) {
-                throw corrupt("invalid tag " + tag);
-            }
-            int field = (int) (tag >>> 3);
-            int wireType = (int) (tag & 7);
+            int tag = readTag();
+            int field = tag >>> 3;
+            int wireType = tag & 7;
             switch (field) {
                 case STREAM_ID -> {
                     if (wireType == WT_VARINT) {
@@ -243,12 +240,9 @@ public final class FrameView {
                     if (pos >= limit) {
                         throw corrupt("group " + field + " not closed");
                     }
-                    long tag = readVarint();
-                    if (tag > 0xFFFFFFFFL || (tag >>> 3) == 0) {
-                        throw corrupt("invalid tag " + tag);
-                    }
-                    int f = (int) (tag >>> 3);
-                    int wt = (int) (tag & 7);
+                    int tag = readTag();
+                    int f = tag >>> 3;
+                    int wt = tag & 7;
                     if (wt == WT_EGROUP) {
                         if (f != field) {
                             throw corrupt("group " + field + " closed by end-group " + f);
@@ -261,6 +255,15 @@ public final class FrameView {
             case WT_EGROUP -> throw corrupt("end-group " + field + " without a start");
             default -> throw corrupt("invalid wire type " + wireType + " for field " + field);
         }
+    }
+
+    /** A tag: a varint of which protobuf keeps the low 32 bits; field number 0 is invalid. */
+    private int readTag() throws CorruptFrameException {
+        int tag = (int) readVarint();
+        if ((tag >>> 3) == 0) {
+            throw corrupt("invalid tag " + Integer.toUnsignedString(tag));
+        }
+        return tag;
     }
 
     private long readVarint() throws CorruptFrameException {
@@ -279,9 +282,9 @@ public final class FrameView {
     }
 
     private long readLength() throws CorruptFrameException {
-        long n = readVarint();
-        // protobuf lengths are int32: a negative or >2 GiB length is malformed.
-        if (n > Integer.MAX_VALUE || n > limit - pos) {
+        // protobuf keeps the low 32 bits of a length varint; negative is malformed.
+        int n = (int) readVarint();
+        if (n < 0 || n > limit - pos) {
             throw corrupt("length " + n + " runs past the end of the message (" + (limit - pos) + " bytes left)");
         }
         return n;

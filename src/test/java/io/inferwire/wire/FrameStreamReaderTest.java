@@ -144,7 +144,11 @@ class FrameStreamReaderTest {
                 byte[] bytes = s.bytes().clone();
                 int at = r.nextInt(bytes.length);
                 bytes[at] ^= (byte) (1 << r.nextInt(8));
-                Outcome o = read(arena, bytes, r, 1 + r.nextInt(3000), ReaderOptions.defaults(), true);
+                Outcome o;
+                try (TestArena perTrial = TestArena.open()) {
+                    o = read(perTrial, bytes, r, 1 + r.nextInt(3000), ReaderOptions.defaults(), true);
+                    assertTrue(perTrial.largest() < 1 << 20, "allocation driven by a flipped size: " + perTrial.largest());
+                }
                 for (int i = 0; i < o.payloads.size(); i++) {
                     long seq = o.seqs.get(i);
                     assertTrue(seq < s.payloads().size(), "a flipped seq must not be handed out with data");
@@ -309,7 +313,10 @@ class FrameStreamReaderTest {
                 if (r.nextBoolean() && junk.length > 0) {
                     junk[0] = (byte) r.nextInt(junk.length); // plausible length prefix
                 }
-                read(arena, junk, r, 1 + r.nextInt(50), ReaderOptions.defaults(), true); // throws nothing untyped
+                try (TestArena perTrial = TestArena.open()) {
+                    read(perTrial, junk, r, 1 + r.nextInt(50), ReaderOptions.defaults(), true); // throws nothing untyped
+                    assertTrue(perTrial.largest() < 1 << 20, "allocation driven by junk: " + perTrial.largest());
+                }
             }
         }
     }
