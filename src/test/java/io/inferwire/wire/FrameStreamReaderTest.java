@@ -139,24 +139,22 @@ class FrameStreamReaderTest {
         SplittableRandom r = Seeds.random("bit flips");
         StreamFixtures.Stream s = StreamFixtures.make(r, 40, 5, FrameEncoder.Compression.LZ4);
         int undetected = 0;
-        try (TestArena arena = TestArena.open()) {
-            for (int trial = 0; trial < 2000; trial++) {
-                byte[] bytes = s.bytes().clone();
-                int at = r.nextInt(bytes.length);
-                bytes[at] ^= (byte) (1 << r.nextInt(8));
-                Outcome o;
-                try (TestArena perTrial = TestArena.open()) {
-                    o = read(perTrial, bytes, r, 1 + r.nextInt(3000), ReaderOptions.defaults(), true);
-                    assertTrue(perTrial.largest() < 1 << 20, "allocation driven by a flipped size: " + perTrial.largest());
-                }
-                for (int i = 0; i < o.payloads.size(); i++) {
-                    long seq = o.seqs.get(i);
-                    assertTrue(seq < s.payloads().size(), "a flipped seq must not be handed out with data");
-                    assertArrayEquals(s.payloads().get((int) seq), o.payloads.get(i), "frame with seq " + seq + " (flip at " + at + ")");
-                }
-                if (o.errors.isEmpty()) {
-                    undetected++;
-                }
+        for (int trial = 0; trial < 2000; trial++) {
+            byte[] bytes = s.bytes().clone();
+            int at = r.nextInt(bytes.length);
+            bytes[at] ^= (byte) (1 << r.nextInt(8));
+            Outcome o;
+            try (TestArena perTrial = TestArena.open()) {
+                o = read(perTrial, bytes, r, 1 + r.nextInt(3000), ReaderOptions.defaults(), true);
+                assertTrue(perTrial.largest() < 1 << 20, "allocation driven by a flipped size: " + perTrial.largest());
+            }
+            for (int i = 0; i < o.payloads.size(); i++) {
+                long seq = o.seqs.get(i);
+                assertTrue(seq < s.payloads().size(), "a flipped seq must not be handed out with data");
+                assertArrayEquals(s.payloads().get((int) seq), o.payloads.get(i), "frame with seq " + seq + " (flip at " + at + ")");
+            }
+            if (o.errors.isEmpty()) {
+                undetected++;
             }
         }
         // Header fields outside the checksum (error bound, shape, unknown-field bytes)
@@ -306,17 +304,15 @@ class FrameStreamReaderTest {
     @Test
     void badInputThrowsOnlyTypedExceptions() throws Exception {
         SplittableRandom r = Seeds.random("garbage input");
-        try (TestArena arena = TestArena.open()) {
-            for (int trial = 0; trial < 3000; trial++) {
-                byte[] junk = new byte[r.nextInt(200)];
-                r.nextBytes(junk);
-                if (r.nextBoolean() && junk.length > 0) {
-                    junk[0] = (byte) r.nextInt(junk.length); // plausible length prefix
-                }
-                try (TestArena perTrial = TestArena.open()) {
-                    read(perTrial, junk, r, 1 + r.nextInt(50), ReaderOptions.defaults(), true); // throws nothing untyped
-                    assertTrue(perTrial.largest() < 1 << 20, "allocation driven by junk: " + perTrial.largest());
-                }
+        for (int trial = 0; trial < 3000; trial++) {
+            byte[] junk = new byte[r.nextInt(200)];
+            r.nextBytes(junk);
+            if (r.nextBoolean() && junk.length > 0) {
+                junk[0] = (byte) r.nextInt(junk.length); // plausible length prefix
+            }
+            try (TestArena perTrial = TestArena.open()) {
+                read(perTrial, junk, r, 1 + r.nextInt(50), ReaderOptions.defaults(), true); // throws nothing untyped
+                assertTrue(perTrial.largest() < 1 << 20, "allocation driven by junk: " + perTrial.largest());
             }
         }
     }
