@@ -24,5 +24,6 @@ module io.inferwire {
     exports io.inferwire.wire;
     exports io.inferwire.proto.v1;
 
-    opens io.inferwire.cli to info.picocli;
+    opens io.inferwire.cli to
+            info.picocli;
 }

@@ -10,8 +10,12 @@ public final class ChecksumMismatchException extends StreamException {
 
     /** Creates the exception; pass -1 for whatever is not known. */
     public ChecksumMismatchException(String what, int expected, int actual, long streamId, long seq, long offset) {
-        super(String.format("%s checksum mismatch: stored %08x, computed %08x", what, expected, actual),
-                streamId, seq, offset, null);
+        super(
+                String.format("%s checksum mismatch: stored %08x, computed %08x", what, expected, actual),
+                streamId,
+                seq,
+                offset,
+                null);
         this.expected = expected;
         this.actual = actual;
     }

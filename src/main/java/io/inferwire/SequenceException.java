@@ -42,7 +42,9 @@ public final class SequenceException extends StreamException {
 
     private static String describe(Problem problem, long expected, long seq) {
         return switch (problem) {
-            case GAP -> "sequence gap: expected seq " + expected + ", got " + seq + " (" + (seq - expected) + " frame(s) missing)";
+            case GAP ->
+                "sequence gap: expected seq " + expected + ", got " + seq + " (" + (seq - expected)
+                        + " frame(s) missing)";
             case DUPLICATE -> "duplicate frame: seq " + seq + " was already received";
             case REORDERED -> "reordered frame: seq " + seq + " arrived after seq " + (expected - 1);
             case AFTER_END -> "frame after the stream's END frame";

@@ -11,8 +11,12 @@ import java.io.IOException;
  * they are known, and are {@code -1} otherwise.
  */
 public abstract sealed class StreamException extends IOException
-        permits TruncatedStreamException, CorruptFrameException, LimitExceededException,
-                UnsupportedFormatException, ChecksumMismatchException, SequenceException {
+        permits TruncatedStreamException,
+                CorruptFrameException,
+                LimitExceededException,
+                UnsupportedFormatException,
+                ChecksumMismatchException,
+                SequenceException {
 
     private static final long serialVersionUID = 1L;
 

@@ -5,8 +5,7 @@ import java.util.SplittableRandom;
 /** Seeded randomness for tests: the seed is printed, and -Dinferwire.seed=N replays it. */
 public final class Seeds {
 
-    private Seeds() {
-    }
+    private Seeds() {}
 
     /** A random source for {@code test}, announcing its seed. */
     public static SplittableRandom random(String test) {

@@ -26,7 +26,10 @@ public final class TestArena implements Arena {
 
     /** Opens a counting arena; close it before the test ends. */
     public static TestArena open() {
-        StackTraceElement caller = StackWalker.getInstance().walk(s -> s.skip(1).findFirst()).map(f -> f.toStackTraceElement()).orElseThrow();
+        StackTraceElement caller = StackWalker.getInstance()
+                .walk(s -> s.skip(1).findFirst())
+                .map(f -> f.toStackTraceElement())
+                .orElseThrow();
         TestArena a = new TestArena(caller.toString());
         OPEN.add(a);
         return a;

@@ -10,8 +10,7 @@ import java.nio.file.StandardOpenOption;
 /** Maps files into off-heap segments for the commands. */
 final class CliFiles {
 
-    private CliFiles() {
-    }
+    private CliFiles() {}
 
     /** Maps {@code file} read-only into {@code arena}. */
     static MemorySegment map(Path file, Arena arena) throws IOException {
@@ -22,6 +21,7 @@ final class CliFiles {
 
     /** Opens {@code file} for writing, truncating it. */
     static FileChannel create(Path file) throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        return FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     }
 }

@@ -25,8 +25,11 @@ import picocli.CommandLine.Option;
  * frames and float32 tensor rows), reads it back fed in random chunks, checks every
  * frame against what was written, and prints the sizes.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Round trip on generated data: write a frame stream file, read it back in random chunks, verify, report.")
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description =
+                "Round trip on generated data: write a frame stream file, read it back in random chunks, verify, report.")
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "stream file to write (default: a temporary file, deleted after)")
@@ -72,7 +75,8 @@ final class DemoCommand implements Callable<Integer> {
                 tensor.setAtIndex(FLOAT_LE, i, (float) rnd.nextGaussian() * 0.05f);
             }
             for (long k = dim; k < (long) rows * dim; k++) {
-                tensor.setAtIndex(FLOAT_LE, k, tensor.getAtIndex(FLOAT_LE, k - dim) + (float) rnd.nextGaussian() * 1e-3f);
+                tensor.setAtIndex(
+                        FLOAT_LE, k, tensor.getAtIndex(FLOAT_LE, k - dim) + (float) rnd.nextGaussian() * 1e-3f);
             }
             MemorySegment text = arena.allocateFrom(TEXT, StandardCharsets.UTF_8);
             int[] shape = {dim};
@@ -81,7 +85,10 @@ final class DemoCommand implements Callable<Integer> {
             long textStream;
             try (FileChannel ch = CliFiles.create(file)) {
                 FrameStreamWriter tokens = new FrameStreamWriter(ch, arena, 1, 4096, FrameEncoder.Compression.LZ4);
-                tokens.writeHeader(StreamHeader.newBuilder().setRequestId("demo-tokens").setModel("demo").build());
+                tokens.writeHeader(StreamHeader.newBuilder()
+                        .setRequestId("demo-tokens")
+                        .setModel("demo")
+                        .build());
                 long at = 0;
                 for (String p : pieces) {
                     int n = p.getBytes(StandardCharsets.UTF_8).length;
@@ -91,7 +98,10 @@ final class DemoCommand implements Callable<Integer> {
                 tokens.end();
                 textStream = tokens.bytesWritten();
                 FrameStreamWriter rowsOut = new FrameStreamWriter(ch, arena, 2, rowBytes, FrameEncoder.Compression.LZ4);
-                rowsOut.writeHeader(StreamHeader.newBuilder().setRequestId("demo-tensor").setModel("random-walk").build());
+                rowsOut.writeHeader(StreamHeader.newBuilder()
+                        .setRequestId("demo-tensor")
+                        .setModel("random-walk")
+                        .build());
                 for (int r = 0; r < rows; r++) {
                     rowsOut.write(FrameKind.FRAME_KIND_KEY, 0, shape, tensor, (long) r * rowBytes, rowBytes);
                 }
@@ -118,15 +128,18 @@ final class DemoCommand implements Callable<Integer> {
                     switch (f.kind()) {
                         case FRAME_KIND_TOKENS -> {
                             int len = pieces[pieceIdx++].getBytes(StandardCharsets.UTF_8).length;
-                            check(data.byteSize() == len && data.mismatch(text.asSlice(textAt, len)) < 0, "token piece " + pieceIdx);
+                            check(
+                                    data.byteSize() == len && data.mismatch(text.asSlice(textAt, len)) < 0,
+                                    "token piece " + pieceIdx);
                             textAt += len;
                         }
                         case FRAME_KIND_KEY -> {
-                            check(data.mismatch(tensor.asSlice((long) row * rowBytes, rowBytes)) < 0, "tensor row " + row);
+                            check(
+                                    data.mismatch(tensor.asSlice((long) row * rowBytes, rowBytes)) < 0,
+                                    "tensor row " + row);
                             row++;
                         }
-                        default -> {
-                        }
+                        default -> {}
                     }
                 }
             }
@@ -138,12 +151,26 @@ final class DemoCommand implements Callable<Integer> {
             long rawTensor = (long) rows * rowBytes;
             long wire = stream.byteSize();
             System.out.printf(Locale.ROOT, "wrote %s: %d frames, %,d bytes%n", file, frames, wire);
-            System.out.printf(Locale.ROOT, "  tokens : %3d pieces, %,6d B of text -> %,6d B on the wire (%.1f B/token)%n",
-                    pieces.length, rawText, textStream, (double) textStream / pieces.length);
-            System.out.printf(Locale.ROOT, "  tensor : %d x %d float32, %,d B -> %,d B (%.3fx; LZ4 alone, no delta transform)%n",
-                    rows, dim, rawTensor, wire - textStream, (double) rawTensor / (wire - textStream));
-            System.out.printf(Locale.ROOT, "  write %.1f ms, read+verify %.1f ms (fed in random chunks of 1 B - 64 KiB)%n",
-                    (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  tokens : %3d pieces, %,6d B of text -> %,6d B on the wire (%.1f B/token)%n",
+                    pieces.length,
+                    rawText,
+                    textStream,
+                    (double) textStream / pieces.length);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  tensor : %d x %d float32, %,d B -> %,d B (%.3fx; LZ4 alone, no delta transform)%n",
+                    rows,
+                    dim,
+                    rawTensor,
+                    wire - textStream,
+                    (double) rawTensor / (wire - textStream));
+            System.out.printf(
+                    Locale.ROOT,
+                    "  write %.1f ms, read+verify %.1f ms (fed in random chunks of 1 B - 64 KiB)%n",
+                    (t1 - t0) / 1e6,
+                    (t2 - t1) / 1e6);
             System.out.println("round trip OK: every frame matches what was written");
         }
     }

@@ -15,8 +15,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code inferwire inspect FILE [--json]}: lists the frames of a stream file and totals. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "List the frames of a stream file (kind, seq, shape, sizes, ratio) and totals; exits 1 if any frame is bad.")
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description =
+                "List the frames of a stream file (kind, seq, shape, sizes, ratio) and totals; exits 1 if any frame is bad.")
 final class InspectCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "stream file (varint-delimited inferwire frames)")
@@ -43,8 +46,9 @@ final class InspectCommand implements Callable<Integer> {
             FrameStreamReader reader = new FrameStreamReader(arena, ReaderOptions.defaults());
             reader.feed(in);
             if (!json && !quiet) {
-                out.printf("%8s %8s %-7s %-10s %-14s %12s %12s %12s %8s%n", "stream", "seq", "kind", "encoding", "shape",
-                        "raw B", "stored B", "frame B", "ratio");
+                out.printf(
+                        "%8s %8s %-7s %-10s %-14s %12s %12s %12s %8s%n",
+                        "stream", "seq", "kind", "encoding", "shape", "raw B", "stored B", "frame B", "ratio");
             }
             while (true) {
                 long before = reader.position();
@@ -71,14 +75,33 @@ final class InspectCommand implements Callable<Integer> {
                 String shape = shape(f);
                 double ratio = frameBytes == 0 ? 0 : (double) f.rawSize() / frameBytes;
                 if (json) {
-                    js.append(js.isEmpty() ? "" : ",\n").append(String.format(Locale.ROOT,
-                            "    {\"stream\": %s, \"seq\": %s, \"kind\": \"%s\", \"encoding\": \"%s\", \"shape\": %s, "
-                                    + "\"raw_bytes\": %d, \"stored_bytes\": %d, \"frame_bytes\": %d, \"error_bound\": %s}",
-                            Long.toUnsignedString(f.streamId()), Long.toUnsignedString(f.seq()), kind, enc, shape, f.rawSize(),
-                            f.payloadLength(), frameBytes, jsonNumber(f.errorBound())));
+                    js.append(js.isEmpty() ? "" : ",\n")
+                            .append(String.format(
+                                    Locale.ROOT,
+                                    "    {\"stream\": %s, \"seq\": %s, \"kind\": \"%s\", \"encoding\": \"%s\", \"shape\": %s, "
+                                            + "\"raw_bytes\": %d, \"stored_bytes\": %d, \"frame_bytes\": %d, \"error_bound\": %s}",
+                                    Long.toUnsignedString(f.streamId()),
+                                    Long.toUnsignedString(f.seq()),
+                                    kind,
+                                    enc,
+                                    shape,
+                                    f.rawSize(),
+                                    f.payloadLength(),
+                                    frameBytes,
+                                    jsonNumber(f.errorBound())));
                 } else if (!quiet) {
-                    out.printf(Locale.ROOT, "%8s %8s %-7s %-10s %-14s %12d %12d %12d %8.3f%n", Long.toUnsignedString(f.streamId()),
-                            Long.toUnsignedString(f.seq()), kind, enc, shape, f.rawSize(), f.payloadLength(), frameBytes, ratio);
+                    out.printf(
+                            Locale.ROOT,
+                            "%8s %8s %-7s %-10s %-14s %12d %12d %12d %8.3f%n",
+                            Long.toUnsignedString(f.streamId()),
+                            Long.toUnsignedString(f.seq()),
+                            kind,
+                            enc,
+                            shape,
+                            f.rawSize(),
+                            f.payloadLength(),
+                            frameBytes,
+                            ratio);
                 }
             }
             try {
@@ -90,12 +113,29 @@ final class InspectCommand implements Callable<Integer> {
             }
             double ratio = wire == 0 ? 0 : (double) raw / wire;
             if (json) {
-                out.printf(Locale.ROOT, "{%n  \"file\": \"%s\",%n  \"frames\": [%n%s%n  ],%n  \"errors\": [%s],%n  \"totals\": {\"frames\": %d, "
-                        + "\"raw_bytes\": %d, \"wire_bytes\": %d, \"file_bytes\": %d, \"ratio\": %.4f, \"errors\": %d}%n}%n",
-                        escape(file.toString()), js, errs, frames, raw, wire, in.byteSize(), ratio, errors);
+                out.printf(
+                        Locale.ROOT,
+                        "{%n  \"file\": \"%s\",%n  \"frames\": [%n%s%n  ],%n  \"errors\": [%s],%n  \"totals\": {\"frames\": %d, "
+                                + "\"raw_bytes\": %d, \"wire_bytes\": %d, \"file_bytes\": %d, \"ratio\": %.4f, \"errors\": %d}%n}%n",
+                        escape(file.toString()),
+                        js,
+                        errs,
+                        frames,
+                        raw,
+                        wire,
+                        in.byteSize(),
+                        ratio,
+                        errors);
             } else {
-                out.printf(Locale.ROOT, "total: %d frames, %d payload bytes, %d wire bytes (file %d), ratio %.3f, %d error(s)%n",
-                        frames, raw, wire, in.byteSize(), ratio, errors);
+                out.printf(
+                        Locale.ROOT,
+                        "total: %d frames, %d payload bytes, %d wire bytes (file %d), ratio %.3f, %d error(s)%n",
+                        frames,
+                        raw,
+                        wire,
+                        in.byteSize(),
+                        ratio,
+                        errors);
             }
         }
         if (errors > 0) {
@@ -106,7 +146,10 @@ final class InspectCommand implements Callable<Integer> {
 
     private void report(PrintStream out, StringBuilder errs, StreamException e) {
         if (json) {
-            errs.append(errs.isEmpty() ? "" : ", ").append('"').append(escape(e.getMessage())).append('"');
+            errs.append(errs.isEmpty() ? "" : ", ")
+                    .append('"')
+                    .append(escape(e.getMessage()))
+                    .append('"');
         } else {
             out.println("  bad frame: " + e.getMessage());
         }

@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
  * with one line on standard error on failure: 1 for bad input or a failed check, 2
  * for a usage error.
  */
-@Command(name = "inferwire", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "inferwire",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Carries inference outputs (tokens, logits, embeddings) in few bytes: framing, LZ4, inspection.",
         subcommands = {DemoCommand.class, InspectCommand.class, Lz4Command.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -62,7 +65,9 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"inferwire " + (v == null ? "(development build)" : v) + " on Java " + Runtime.version()};
+            return new String[] {
+                "inferwire " + (v == null ? "(development build)" : v) + " on Java " + Runtime.version()
+            };
         }
     }
 }

@@ -69,8 +69,8 @@ public final class Lz4Block {
         Checks.checkRange(dst, dstOffset, bound);
         ByteBuffer in = srcView.of(src, srcOffset, length);
         ByteBuffer out = dstView.of(dst, dstOffset, bound);
-        return compressor.compress(in, (int) (srcOffset - srcView.base()), length,
-                out, (int) (dstOffset - dstView.base()), bound);
+        return compressor.compress(
+                in, (int) (srcOffset - srcView.base()), length, out, (int) (dstOffset - dstView.base()), bound);
     }
 
     /**
@@ -81,18 +81,24 @@ public final class Lz4Block {
      * @throws CorruptFrameException if the block is malformed or decodes to more than
      *     {@code capacity} bytes
      */
-    public int decompress(MemorySegment src, long srcOffset, int length, MemorySegment dst, long dstOffset, int capacity)
+    public int decompress(
+            MemorySegment src, long srcOffset, int length, MemorySegment dst, long dstOffset, int capacity)
             throws CorruptFrameException {
         Checks.checkRange(src, srcOffset, length);
         Checks.checkRange(dst, dstOffset, capacity);
         ByteBuffer in = srcView.of(src, srcOffset, length);
         ByteBuffer out = dstView.of(dst, dstOffset, capacity);
         try {
-            return decompressor.decompress(in, (int) (srcOffset - srcView.base()), length,
-                    out, (int) (dstOffset - dstView.base()), capacity);
+            return decompressor.decompress(
+                    in, (int) (srcOffset - srcView.base()), length, out, (int) (dstOffset - dstView.base()), capacity);
         } catch (LZ4Exception e) {
-            throw new CorruptFrameException("malformed LZ4 block of " + length + " bytes (at most " + capacity
-                    + " bytes expected): " + e.getMessage(), -1, -1, -1, e);
+            throw new CorruptFrameException(
+                    "malformed LZ4 block of " + length + " bytes (at most " + capacity + " bytes expected): "
+                            + e.getMessage(),
+                    -1,
+                    -1,
+                    -1,
+                    e);
         }
     }
 

@@ -35,8 +35,7 @@ public final class Lz4FrameReader {
     private static final int SKIPPABLE_MAGIC = 0x184D2A50;
     private static final int LEGACY_MAGIC = 0x184C2102;
 
-    private Lz4FrameReader() {
-    }
+    private Lz4FrameReader() {}
 
     /**
      * Decompresses every LZ4 frame in {@code in} to {@code out}.
@@ -76,10 +75,12 @@ public final class Lz4FrameReader {
                     continue;
                 }
                 if (magic == LEGACY_MAGIC) {
-                    throw new UnsupportedFormatException("legacy LZ4 format (lz4 -l) is not supported", -1, -1, frameStart);
+                    throw new UnsupportedFormatException(
+                            "legacy LZ4 format (lz4 -l) is not supported", -1, -1, frameStart);
                 }
                 if (magic != Lz4FrameWriter.MAGIC) {
-                    throw new CorruptFrameException(String.format("not an LZ4 frame: magic %08x", magic), -1, -1, frameStart);
+                    throw new CorruptFrameException(
+                            String.format("not an LZ4 frame: magic %08x", magic), -1, -1, frameStart);
                 }
                 total += readFrame(input, stage, plain, block, content, out, frameStart);
                 frames++;
@@ -87,13 +88,21 @@ public final class Lz4FrameReader {
         }
     }
 
-    private static long readFrame(Input input, MemorySegment stage, MemorySegment plain, Lz4Block block, XxHash32 content,
-            WritableByteChannel out, long frameStart) throws IOException {
+    private static long readFrame(
+            Input input,
+            MemorySegment stage,
+            MemorySegment plain,
+            Lz4Block block,
+            XxHash32 content,
+            WritableByteChannel out,
+            long frameStart)
+            throws IOException {
         input.fill(2, false);
         int flg = stage.get(ValueLayout.JAVA_BYTE, 0) & 0xFF;
         int bd = stage.get(ValueLayout.JAVA_BYTE, 1) & 0xFF;
         if ((flg >>> 6) != 1) {
-            throw new UnsupportedFormatException("LZ4 frame version " + (flg >>> 6) + " (only 1 is defined)", -1, -1, frameStart);
+            throw new UnsupportedFormatException(
+                    "LZ4 frame version " + (flg >>> 6) + " (only 1 is defined)", -1, -1, frameStart);
         }
         if ((flg & 0x02) != 0 || (bd & 0x8F) != 0) {
             throw new CorruptFrameException("LZ4 frame descriptor has reserved bits set", -1, -1, frameStart);
@@ -116,11 +125,12 @@ public final class Lz4FrameReader {
         }
         long declared = hasSize ? stage.get(LONG_LE, 2) : -1;
         if (!independent) {
-            throw new UnsupportedFormatException("linked LZ4 blocks (lz4 -BD) are not supported; write with independent blocks",
-                    -1, -1, frameStart);
+            throw new UnsupportedFormatException(
+                    "linked LZ4 blocks (lz4 -BD) are not supported; write with independent blocks", -1, -1, frameStart);
         }
         if (dict) {
-            throw new UnsupportedFormatException("LZ4 frames with a dictionary id are not supported", -1, -1, frameStart);
+            throw new UnsupportedFormatException(
+                    "LZ4 frames with a dictionary id are not supported", -1, -1, frameStart);
         }
         content.reset();
         long total = 0;
@@ -134,8 +144,11 @@ public final class Lz4FrameReader {
             boolean raw = word < 0;
             int len = word & 0x7FFFFFFF;
             if (len > size.bytes()) {
-                throw new CorruptFrameException("LZ4 block of " + len + " bytes exceeds the frame's block size " + size.bytes(),
-                        -1, -1, blockStart);
+                throw new CorruptFrameException(
+                        "LZ4 block of " + len + " bytes exceeds the frame's block size " + size.bytes(),
+                        -1,
+                        -1,
+                        blockStart);
             }
             input.fill(len + (blockChecksum ? 4 : 0), false);
             if (blockChecksum) {
@@ -173,8 +186,8 @@ public final class Lz4FrameReader {
             }
         }
         if (declared >= 0 && declared != total) {
-            throw new CorruptFrameException("LZ4 frame declares " + declared + " content bytes but holds " + total,
-                    -1, -1, frameStart);
+            throw new CorruptFrameException(
+                    "LZ4 frame declares " + declared + " content bytes but holds " + total, -1, -1, frameStart);
         }
         return total;
     }

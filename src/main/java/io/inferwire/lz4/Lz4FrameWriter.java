@@ -49,8 +49,13 @@ public final class Lz4FrameWriter {
      * @param threads compressor threads (1 = compress on the calling thread)
      * @param level 0 for LZ4's fast compressor, 1-17 for LZ4 HC levels
      */
-    public record Options(BlockSize blockSize, boolean blockChecksum, boolean contentChecksum, boolean contentSize,
-            int threads, int level) {
+    public record Options(
+            BlockSize blockSize,
+            boolean blockChecksum,
+            boolean contentChecksum,
+            boolean contentSize,
+            int threads,
+            int level) {
 
         /** Validates the options. */
         public Options {
@@ -101,8 +106,7 @@ public final class Lz4FrameWriter {
         }
     }
 
-    private Lz4FrameWriter() {
-    }
+    private Lz4FrameWriter() {}
 
     /**
      * Compresses all of {@code src} as one LZ4 frame written to {@code out}.
@@ -115,13 +119,16 @@ public final class Lz4FrameWriter {
         int maxStored = Lz4Block.maxCompressedLength(blockBytes);
         int slots = options.threads() == 1 ? 1 : options.threads() * 2;
         LZ4Factory factory = Lz4Native.factory();
-        LZ4Compressor compressor = options.level() == 0 ? factory.fastCompressor() : factory.highCompressor(options.level());
+        LZ4Compressor compressor =
+                options.level() == 0 ? factory.fastCompressor() : factory.highCompressor(options.level());
         long written = 0;
-        ExecutorService pool = options.threads() == 1 ? null : Executors.newFixedThreadPool(options.threads(), r -> {
-            Thread t = new Thread(r, "inferwire-lz4-compress");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = options.threads() == 1
+                ? null
+                : Executors.newFixedThreadPool(options.threads(), r -> {
+                    Thread t = new Thread(r, "inferwire-lz4-compress");
+                    t.setDaemon(true);
+                    return t;
+                });
         try (Arena arena = Arena.ofShared()) {
             MemorySegment header = arena.allocate(32);
             written += writeFully(out, header, 0, writeHeader(header, options, src.byteSize()));
@@ -148,11 +155,11 @@ public final class Lz4FrameWriter {
                     ByteBuffer in = src.asSlice(pos, len).asByteBuffer();
                     int k = n;
                     if (pool == null) {
-                        pending.add(java.util.concurrent.CompletableFuture.completedFuture(
-                                compressBlock(compressor, in, len, slotView[k], maxStored, options.blockChecksum(), slot[k])));
+                        pending.add(java.util.concurrent.CompletableFuture.completedFuture(compressBlock(
+                                compressor, in, len, slotView[k], maxStored, options.blockChecksum(), slot[k])));
                     } else {
-                        pending.add(pool.submit(() -> compressBlock(compressor, in, len, slotView[k], maxStored,
-                                options.blockChecksum(), slot[k])));
+                        pending.add(pool.submit(() -> compressBlock(
+                                compressor, in, len, slotView[k], maxStored, options.blockChecksum(), slot[k])));
                     }
                     if (options.contentChecksum()) {
                         content.update(src, pos, len);
@@ -187,7 +194,10 @@ public final class Lz4FrameWriter {
     /** Writes magic and descriptor; returns their length. */
     static int writeHeader(MemorySegment h, Options o, long contentSize) {
         h.set(INT_LE, 0, MAGIC);
-        int flg = (1 << 6) | (1 << 5) | (o.blockChecksum() ? 1 << 4 : 0) | (o.contentSize() ? 1 << 3 : 0)
+        int flg = (1 << 6)
+                | (1 << 5)
+                | (o.blockChecksum() ? 1 << 4 : 0)
+                | (o.contentSize() ? 1 << 3 : 0)
                 | (o.contentChecksum() ? 1 << 2 : 0);
         h.set(ValueLayout.JAVA_BYTE, 4, (byte) flg);
         h.set(ValueLayout.JAVA_BYTE, 5, (byte) (o.blockSize().id() << 4));
@@ -205,8 +215,14 @@ public final class Lz4FrameWriter {
      * Compresses one block into its slot; returns the slot's used length, or -1 when
      * the block does not compress and must be stored raw.
      */
-    private static int compressBlock(LZ4Compressor compressor, ByteBuffer in, int len, ByteBuffer slotView, int maxStored,
-            boolean blockChecksum, MemorySegment slot) {
+    private static int compressBlock(
+            LZ4Compressor compressor,
+            ByteBuffer in,
+            int len,
+            ByteBuffer slotView,
+            int maxStored,
+            boolean blockChecksum,
+            MemorySegment slot) {
         int c = compressor.compress(in, 0, len, slotView, 4, maxStored);
         if (c >= len) {
             return -1;
@@ -219,8 +235,14 @@ public final class Lz4FrameWriter {
         return c + 4;
     }
 
-    private static long writeRawBlock(WritableByteChannel out, MemorySegment src, long start, int len, MemorySegment scratch,
-            boolean blockChecksum) throws IOException {
+    private static long writeRawBlock(
+            WritableByteChannel out,
+            MemorySegment src,
+            long start,
+            int len,
+            MemorySegment scratch,
+            boolean blockChecksum)
+            throws IOException {
         scratch.set(INT_LE, 0, len | 0x80000000);
         long w = writeFully(out, scratch, 0, 4);
         w += writeFully(out, src, start, len);

@@ -9,8 +9,7 @@ import net.jpountz.lz4.LZ4Factory;
  */
 final class Lz4Native {
 
-    private Lz4Native() {
-    }
+    private Lz4Native() {}
 
     private static final class Holder {
         static final LZ4Factory LZ4;
@@ -19,9 +18,9 @@ final class Lz4Native {
             try {
                 LZ4 = LZ4Factory.nativeInstance();
             } catch (Throwable t) {
-                throw new ExceptionInInitializerError(new UnsatisfiedLinkError(
-                        "lz4-java's native library could not be loaded on " + System.getProperty("os.name") + "/"
-                                + System.getProperty("os.arch") + ": " + t));
+                throw new ExceptionInInitializerError(
+                        new UnsatisfiedLinkError("lz4-java's native library could not be loaded on "
+                                + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + t));
             }
         }
     }

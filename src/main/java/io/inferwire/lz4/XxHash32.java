@@ -85,7 +85,10 @@ public final class XxHash32 {
     /** The hash of everything added since creation or {@link #reset()}. */
     public int value() {
         int h = total >= 16
-                ? Integer.rotateLeft(v1, 1) + Integer.rotateLeft(v2, 7) + Integer.rotateLeft(v3, 12) + Integer.rotateLeft(v4, 18)
+                ? Integer.rotateLeft(v1, 1)
+                        + Integer.rotateLeft(v2, 7)
+                        + Integer.rotateLeft(v3, 12)
+                        + Integer.rotateLeft(v4, 18)
                 : seed + P5;
         h += (int) total;
         return finish(h, stripe, 0, buffered);
@@ -110,7 +113,10 @@ public final class XxHash32 {
                 d = round(d, segment.get(INT_LE, p + 12));
                 p += 16;
             } while (p <= limit);
-            h = Integer.rotateLeft(a, 1) + Integer.rotateLeft(b, 7) + Integer.rotateLeft(c, 12) + Integer.rotateLeft(d, 18);
+            h = Integer.rotateLeft(a, 1)
+                    + Integer.rotateLeft(b, 7)
+                    + Integer.rotateLeft(c, 12)
+                    + Integer.rotateLeft(d, 18);
         } else {
             h = seed + P5;
         }

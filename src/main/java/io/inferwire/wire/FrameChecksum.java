@@ -16,8 +16,7 @@ public final class FrameChecksum {
     private static final long K1 = 0x9E3779B97F4A7C15L;
     private static final long K2 = 0xC2B2AE3D27D4EB4FL;
 
-    private FrameChecksum() {
-    }
+    private FrameChecksum() {}
 
     /** The seed for a frame with these header fields. */
     public static int seed(long streamId, long seq, int kind, double errorBound, int[] shape) {

@@ -83,8 +83,15 @@ public final class FrameEncoder {
      *     non-negative and there are at most {@link FrameView#MAX_RANK}
      * @return the length of the delimited frame in bytes
      */
-    public int encode(long streamId, long seq, FrameKind kind, double errorBound, int[] shape,
-            MemorySegment payload, long offset, int length) {
+    public int encode(
+            long streamId,
+            long seq,
+            FrameKind kind,
+            double errorBound,
+            int[] shape,
+            MemorySegment payload,
+            long offset,
+            int length) {
         if (kind == null || kind == FrameKind.FRAME_KIND_UNSPECIFIED || kind == FrameKind.UNRECOGNIZED) {
             throw new IllegalArgumentException("frame kind must be a defined kind, was " + kind);
         }
@@ -92,7 +99,8 @@ public final class FrameEncoder {
             throw new IllegalArgumentException("shape rank " + shape.length + " exceeds " + FrameView.MAX_RANK);
         }
         if (length > maxPayloadBytes) {
-            throw new IllegalArgumentException("payload of " + length + " bytes exceeds this encoder's " + maxPayloadBytes);
+            throw new IllegalArgumentException(
+                    "payload of " + length + " bytes exceeds this encoder's " + maxPayloadBytes);
         }
         if (!(errorBound >= 0) || Double.isInfinite(errorBound)) {
             throw new IllegalArgumentException("error bound must be finite and >= 0, was " + errorBound);
@@ -112,7 +120,10 @@ public final class FrameEncoder {
         if (encoding == Encoding.ENCODING_RAW && length > 0) {
             MemorySegment.copy(payload, offset, buffer, at, length);
         }
-        int checksum = checksums ? XxHash32.hash(payload, offset, length, FrameChecksum.seed(streamId, seq, kind.getNumber(), errorBound, shape)) : 0;
+        int checksum = checksums
+                ? XxHash32.hash(
+                        payload, offset, length, FrameChecksum.seed(streamId, seq, kind.getNumber(), errorBound, shape))
+                : 0;
 
         int packed = 0;
         for (int d : shape) {
@@ -124,13 +135,24 @@ public final class FrameEncoder {
         int fields = (streamId != 0 ? CodedOutputStream.computeUInt64Size(FrameView.STREAM_ID, streamId) : 0)
                 + (seq != 0 ? CodedOutputStream.computeUInt64Size(FrameView.SEQ, seq) : 0)
                 + CodedOutputStream.computeEnumSize(FrameView.KIND, kind.getNumber())
-                + (encoding.getNumber() != 0 ? CodedOutputStream.computeEnumSize(FrameView.ENCODING, encoding.getNumber()) : 0)
-                + (Double.doubleToRawLongBits(errorBound) != 0 ? CodedOutputStream.computeDoubleSize(FrameView.ERROR_BOUND, errorBound) : 0)
-                + (packed > 0 ? CodedOutputStream.computeTagSize(FrameView.SHAPE) + CodedOutputStream.computeUInt32SizeNoTag(packed) + packed : 0)
+                + (encoding.getNumber() != 0
+                        ? CodedOutputStream.computeEnumSize(FrameView.ENCODING, encoding.getNumber())
+                        : 0)
+                + (Double.doubleToRawLongBits(errorBound) != 0
+                        ? CodedOutputStream.computeDoubleSize(FrameView.ERROR_BOUND, errorBound)
+                        : 0)
+                + (packed > 0
+                        ? CodedOutputStream.computeTagSize(FrameView.SHAPE)
+                                + CodedOutputStream.computeUInt32SizeNoTag(packed)
+                                + packed
+                        : 0)
                 + (length != 0 ? CodedOutputStream.computeUInt64Size(FrameView.RAW_SIZE, length) : 0)
                 + (stored != 0 ? CodedOutputStream.computeUInt64Size(FrameView.COMPRESSED_SIZE, stored) : 0)
                 + (checksums ? CodedOutputStream.computeFixed32Size(FrameView.CHECKSUM, checksum) : 0)
-                + (stored != 0 ? CodedOutputStream.computeTagSize(FrameView.PAYLOAD) + CodedOutputStream.computeUInt32SizeNoTag(stored) : 0);
+                + (stored != 0
+                        ? CodedOutputStream.computeTagSize(FrameView.PAYLOAD)
+                                + CodedOutputStream.computeUInt32SizeNoTag(stored)
+                        : 0);
         int message = fields + stored;
         int header = CodedOutputStream.computeUInt32SizeNoTag(message) + fields;
         int start = MAX_HEADER_BYTES - header;
@@ -145,10 +167,14 @@ public final class FrameEncoder {
         }
         p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.KIND, ProtoWriter.VARINT), kind.getNumber());
         if (encoding.getNumber() != 0) {
-            p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.ENCODING, ProtoWriter.VARINT), encoding.getNumber());
+            p = ProtoWriter.varint(
+                    b, ProtoWriter.tag(b, p, FrameView.ENCODING, ProtoWriter.VARINT), encoding.getNumber());
         }
         if (Double.doubleToRawLongBits(errorBound) != 0) {
-            p = ProtoWriter.fixed64(b, ProtoWriter.tag(b, p, FrameView.ERROR_BOUND, ProtoWriter.I64), Double.doubleToRawLongBits(errorBound));
+            p = ProtoWriter.fixed64(
+                    b,
+                    ProtoWriter.tag(b, p, FrameView.ERROR_BOUND, ProtoWriter.I64),
+                    Double.doubleToRawLongBits(errorBound));
         }
         if (packed > 0) {
             p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.SHAPE, ProtoWriter.LEN), packed);
@@ -169,7 +195,8 @@ public final class FrameEncoder {
             p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.PAYLOAD, ProtoWriter.LEN), stored);
         }
         if (p != MAX_HEADER_BYTES) {
-            throw new IllegalStateException("frame header size mismatch: wrote " + (p - start) + ", computed " + header);
+            throw new IllegalStateException(
+                    "frame header size mismatch: wrote " + (p - start) + ", computed " + header);
         }
         frameOffset = start;
         frameLength = header + stored;

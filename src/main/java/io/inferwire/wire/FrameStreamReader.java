@@ -166,17 +166,20 @@ public final class FrameStreamReader {
         }
         long left = pendingLength + (chunk.byteSize() - chunkPos);
         if (left > 0) {
-            throw new TruncatedStreamException("input ends inside a frame (" + left + " byte(s) of an incomplete frame)",
-                    -1, -1, position);
+            throw new TruncatedStreamException(
+                    "input ends inside a frame (" + left + " byte(s) of an incomplete frame)", -1, -1, position);
         }
         if (streams.size() == 0) {
             throw new TruncatedStreamException("input holds no frame", -1, -1, position);
         }
         int open = streams.firstOpen();
         if (open >= 0) {
-            throw new TruncatedStreamException("stream ended without its END frame after seq " + (streams.next(open) - 1)
-                    + (streams.openCount() > 1 ? " (" + streams.openCount() + " streams open)" : ""),
-                    streams.id(open), -1, position);
+            throw new TruncatedStreamException(
+                    "stream ended without its END frame after seq " + (streams.next(open) - 1)
+                            + (streams.openCount() > 1 ? " (" + streams.openCount() + " streams open)" : ""),
+                    streams.id(open),
+                    -1,
+                    position);
         }
     }
 
@@ -237,8 +240,8 @@ public final class FrameStreamReader {
             value |= (long) (b & 0x7F) << (7 * i);
             if (b >= 0) {
                 if (value > maxMessage) {
-                    throw stick(new LimitExceededException("frame declares " + value + " bytes, over the limit of "
-                            + maxMessage, -1, -1, position));
+                    throw stick(new LimitExceededException(
+                            "frame declares " + value + " bytes, over the limit of " + maxMessage, -1, -1, position));
                 }
                 return value + i + 1;
             }
@@ -285,23 +288,32 @@ public final class FrameStreamReader {
         }
         Encoding encoding = view.encoding();
         if (encoding == null) {
-            throw new UnsupportedFormatException("unknown payload encoding " + view.encodingNumber(), id, seq, frameStart);
+            throw new UnsupportedFormatException(
+                    "unknown payload encoding " + view.encodingNumber(), id, seq, frameStart);
         }
         long raw = view.rawSize();
         long stored = view.payloadLength();
         if (raw < 0 || raw > options.maxFrameBytes()) {
-            throw new LimitExceededException("frame declares a payload of " + Long.toUnsignedString(raw)
-                    + " bytes, over the limit of " + options.maxFrameBytes(), id, seq, frameStart);
+            throw new LimitExceededException(
+                    "frame declares a payload of " + Long.toUnsignedString(raw) + " bytes, over the limit of "
+                            + options.maxFrameBytes(),
+                    id,
+                    seq,
+                    frameStart);
         }
         if (view.compressedSize() != stored) {
-            throw new CorruptFrameException("frame declares " + Long.toUnsignedString(view.compressedSize())
-                    + " stored bytes but carries " + stored, id, seq, frameStart);
+            throw new CorruptFrameException(
+                    "frame declares " + Long.toUnsignedString(view.compressedSize()) + " stored bytes but carries "
+                            + stored,
+                    id,
+                    seq,
+                    frameStart);
         }
         switch (encoding) {
             case ENCODING_RAW -> {
                 if (raw != stored) {
-                    throw new CorruptFrameException("raw frame declares " + raw + " bytes but carries " + stored,
-                            id, seq, frameStart);
+                    throw new CorruptFrameException(
+                            "raw frame declares " + raw + " bytes but carries " + stored, id, seq, frameStart);
                 }
                 dataSegment = s;
                 dataOffset = view.payloadOffset();
@@ -311,11 +323,15 @@ public final class FrameStreamReader {
                 // LZ4 expands at most ~255:1, so a larger declared size is a lie: refuse it
                 // before allocating anything for it.
                 if (raw > stored * 255 + 16) {
-                    throw new CorruptFrameException("frame declares " + raw + " decoded bytes, more than " + stored
-                            + " LZ4 bytes can hold", id, seq, frameStart);
+                    throw new CorruptFrameException(
+                            "frame declares " + raw + " decoded bytes, more than " + stored + " LZ4 bytes can hold",
+                            id,
+                            seq,
+                            frameStart);
                 }
                 if (raw > 0 && decoded.byteSize() < raw) {
-                    decoded = arena.allocate(Math.max(raw, Math.min(decoded.byteSize() * 2, options.maxFrameBytes())), 64);
+                    decoded = arena.allocate(
+                            Math.max(raw, Math.min(decoded.byteSize() * 2, options.maxFrameBytes())), 64);
                 }
                 int n;
                 try {
@@ -324,14 +340,15 @@ public final class FrameStreamReader {
                     throw new CorruptFrameException(e.getMessage(), id, seq, frameStart, e);
                 }
                 if (n != raw) {
-                    throw new CorruptFrameException("LZ4 payload decodes to " + n + " bytes, frame declares " + raw,
-                            id, seq, frameStart);
+                    throw new CorruptFrameException(
+                            "LZ4 payload decodes to " + n + " bytes, frame declares " + raw, id, seq, frameStart);
                 }
                 dataSegment = decoded;
                 dataOffset = 0;
                 dataLength = raw;
             }
-            default -> throw new UnsupportedFormatException("unknown payload encoding " + encoding, id, seq, frameStart);
+            default ->
+                throw new UnsupportedFormatException("unknown payload encoding " + encoding, id, seq, frameStart);
         }
         if (!view.hasChecksum() && options.requireChecksum()) {
             dataSegment = MemorySegment.NULL;
@@ -374,8 +391,14 @@ public final class FrameStreamReader {
             }
             if (seq != expected) {
                 if (Long.compareUnsigned(seq, expected) < 0) {
-                    throw new SequenceException(seq == expected - 1 ? SequenceException.Problem.DUPLICATE
-                            : SequenceException.Problem.REORDERED, expected, id, seq, frameStart);
+                    throw new SequenceException(
+                            seq == expected - 1
+                                    ? SequenceException.Problem.DUPLICATE
+                                    : SequenceException.Problem.REORDERED,
+                            expected,
+                            id,
+                            seq,
+                            frameStart);
                 }
                 gap = new SequenceException(SequenceException.Problem.GAP, expected, id, seq, frameStart);
             }

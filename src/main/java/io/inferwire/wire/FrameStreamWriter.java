@@ -28,7 +28,11 @@ public final class FrameStreamWriter {
     private boolean ended;
 
     /** A writer of stream {@code streamId} whose frame payloads are at most {@code maxPayloadBytes}. */
-    public FrameStreamWriter(WritableByteChannel channel, Arena arena, long streamId, int maxPayloadBytes,
+    public FrameStreamWriter(
+            WritableByteChannel channel,
+            Arena arena,
+            long streamId,
+            int maxPayloadBytes,
             FrameEncoder.Compression compression) {
         this.channel = channel;
         this.encoder = new FrameEncoder(arena, maxPayloadBytes, compression, true);

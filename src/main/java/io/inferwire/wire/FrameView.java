@@ -78,8 +78,7 @@ public final class FrameView {
     private long limit;
 
     /** An unwrapped view; call {@link #wrap} before reading fields. */
-    public FrameView() {
-    }
+    public FrameView() {}
 
     /**
      * Parses the message occupying {@code [offset, offset + length)} of {@code segment}
@@ -400,14 +399,23 @@ public final class FrameView {
 
     @Override
     public String toString() {
-        StringBuilder s = new StringBuilder("Frame{stream=").append(Long.toUnsignedString(streamId))
-                .append(", seq=").append(Long.toUnsignedString(seq))
-                .append(", kind=").append(kind() == null ? "?" + kind : kind().name())
-                .append(", encoding=").append(encoding() == null ? "?" + encoding : encoding().name())
+        StringBuilder s = new StringBuilder("Frame{stream=")
+                .append(Long.toUnsignedString(streamId))
+                .append(", seq=")
+                .append(Long.toUnsignedString(seq))
+                .append(", kind=")
+                .append(kind() == null ? "?" + kind : kind().name())
+                .append(", encoding=")
+                .append(encoding() == null ? "?" + encoding : encoding().name())
                 .append(", shape=[");
         for (int i = 0; i < rank; i++) {
             s.append(i == 0 ? "" : ",").append(shape[i]);
         }
-        return s.append("], raw=").append(rawSize).append(", stored=").append(payloadLength).append('}').toString();
+        return s.append("], raw=")
+                .append(rawSize)
+                .append(", stored=")
+                .append(payloadLength)
+                .append('}')
+                .toString();
     }
 }

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The CLI's contract: exit 0 on success, 1 with one line on stderr on failure, 2 on usage errors. */
 class CliTest {
 
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     static Result run(String... args) {
         PrintStream out = System.out;
@@ -70,13 +69,26 @@ class CliTest {
         }
         Path in = dir.resolve("in.bin");
         Files.write(in, data);
-        Result c = run("lz4", "compress", in.toString(), dir.resolve("in.lz4").toString(), "--block-size", "64K", "--threads", "2");
+        Result c = run(
+                "lz4",
+                "compress",
+                in.toString(),
+                dir.resolve("in.lz4").toString(),
+                "--block-size",
+                "64K",
+                "--threads",
+                "2");
         assertEquals(0, c.code, c.err);
-        Result d = run("lz4", "decompress", dir.resolve("in.lz4").toString(), dir.resolve("out.bin").toString());
+        Result d = run(
+                "lz4",
+                "decompress",
+                dir.resolve("in.lz4").toString(),
+                dir.resolve("out.bin").toString());
         assertEquals(0, d.code, d.err);
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("out.bin")));
 
-        Result corrupt = run("lz4", "decompress", in.toString(), dir.resolve("x").toString());
+        Result corrupt =
+                run("lz4", "decompress", in.toString(), dir.resolve("x").toString());
         assertEquals(1, corrupt.code);
         assertTrue(corrupt.err.contains("not an LZ4 frame"), corrupt.err);
     }

@@ -55,7 +55,8 @@ class Lz4FrameTest {
 
     static byte[] decompress(byte[] frame) throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        long n = Lz4FrameReader.decompress(Channels.newChannel(new ByteArrayInputStream(frame)), Channels.newChannel(bos));
+        long n = Lz4FrameReader.decompress(
+                Channels.newChannel(new ByteArrayInputStream(frame)), Channels.newChannel(bos));
         assertEquals(bos.size(), n);
         return bos.toByteArray();
     }
@@ -68,8 +69,11 @@ class Lz4FrameTest {
             for (BlockSize bs : BlockSize.values()) {
                 for (int size : sizes) {
                     byte[] data = content(r, size);
-                    Lz4FrameWriter.Options o = Lz4FrameWriter.Options.defaults().withBlockSize(bs)
-                            .withBlockChecksum(r.nextBoolean()).withContentChecksum(r.nextBoolean()).withContentSize(r.nextBoolean());
+                    Lz4FrameWriter.Options o = Lz4FrameWriter.Options.defaults()
+                            .withBlockSize(bs)
+                            .withBlockChecksum(r.nextBoolean())
+                            .withContentChecksum(r.nextBoolean())
+                            .withContentSize(r.nextBoolean());
                     assertArrayEquals(data, decompress(compress(arena, data, o)), bs + " " + size + " " + o);
                 }
             }
@@ -82,14 +86,16 @@ class Lz4FrameTest {
         byte[] data = content(r, 3_000_000);
         try (TestArena arena = TestArena.open()) {
             for (BlockSize bs : new BlockSize[] {BlockSize.KB64, BlockSize.KB256}) {
-                Lz4FrameWriter.Options one = Lz4FrameWriter.Options.defaults().withBlockSize(bs).withBlockChecksum(true);
+                Lz4FrameWriter.Options one =
+                        Lz4FrameWriter.Options.defaults().withBlockSize(bs).withBlockChecksum(true);
                 byte[] expected = compress(arena, data, one);
                 for (int threads : new int[] {2, 3, 8}) {
                     assertArrayEquals(expected, compress(arena, data, one.withThreads(threads)), threads + " threads");
                 }
                 assertArrayEquals(data, decompress(expected));
             }
-            byte[] hc = compress(arena, data, Lz4FrameWriter.Options.defaults().withLevel(9).withThreads(2));
+            byte[] hc = compress(
+                    arena, data, Lz4FrameWriter.Options.defaults().withLevel(9).withThreads(2));
             assertArrayEquals(data, decompress(hc));
         }
     }
@@ -99,7 +105,12 @@ class Lz4FrameTest {
         SplittableRandom r = Seeds.random("lz4 frame damage");
         byte[] data = content(r, 300_000);
         try (TestArena arena = TestArena.open()) {
-            byte[] frame = compress(arena, data, Lz4FrameWriter.Options.defaults().withBlockSize(BlockSize.KB64).withBlockChecksum(true));
+            byte[] frame = compress(
+                    arena,
+                    data,
+                    Lz4FrameWriter.Options.defaults()
+                            .withBlockSize(BlockSize.KB64)
+                            .withBlockChecksum(true));
             for (int trial = 0; trial < 300; trial++) {
                 byte[] bad = frame.clone();
                 int at = r.nextInt(bad.length);
@@ -125,11 +136,14 @@ class Lz4FrameTest {
     @Test
     void unsupportedVariantsSaySo() {
         // legacy format magic
-        assertThrows(UnsupportedFormatException.class, () -> decompress(new byte[] {0x02, 0x21, 0x4C, 0x18, 0, 0, 0, 0}));
+        assertThrows(
+                UnsupportedFormatException.class, () -> decompress(new byte[] {0x02, 0x21, 0x4C, 0x18, 0, 0, 0, 0}));
         // bad magic
         assertThrows(io.inferwire.CorruptFrameException.class, () -> decompress(new byte[] {1, 2, 3, 4, 5}));
         // header checksum wrong
-        assertThrows(ChecksumMismatchException.class, () -> decompress(new byte[] {0x04, 0x22, 0x4D, 0x18, 0x64, 0x40, 0x00}));
+        assertThrows(
+                ChecksumMismatchException.class,
+                () -> decompress(new byte[] {0x04, 0x22, 0x4D, 0x18, 0x64, 0x40, 0x00}));
         // empty input
         assertThrows(TruncatedStreamException.class, () -> decompress(new byte[0]));
     }
@@ -147,7 +161,10 @@ class Lz4FrameTest {
     }
 
     static void run(Path dir, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", cmd));
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
@@ -156,13 +173,16 @@ class Lz4FrameTest {
     @Test
     void theLz4CliReadsWhatWeWrite(@TempDir Path dir) throws Exception {
         Path lz4 = lz4Cli();
-        Assumptions.assumeTrue(lz4 != null, "SKIPPED: the lz4 command line tool is not installed (apt-get install lz4)");
+        Assumptions.assumeTrue(
+                lz4 != null, "SKIPPED: the lz4 command line tool is not installed (apt-get install lz4)");
         SplittableRandom r = Seeds.random("lz4 interop write");
         byte[] data = content(r, 6_000_000);
         try (TestArena arena = TestArena.open()) {
             for (BlockSize bs : BlockSize.values()) {
                 for (boolean blockChecksum : new boolean[] {false, true}) {
-                    Lz4FrameWriter.Options o = Lz4FrameWriter.Options.defaults().withBlockSize(bs).withBlockChecksum(blockChecksum)
+                    Lz4FrameWriter.Options o = Lz4FrameWriter.Options.defaults()
+                            .withBlockSize(bs)
+                            .withBlockChecksum(blockChecksum)
                             .withThreads(2);
                     Path f = dir.resolve("ours.lz4");
                     Files.write(f, compress(arena, data, o));
@@ -176,7 +196,8 @@ class Lz4FrameTest {
     @Test
     void weReadWhatTheLz4CliWrites(@TempDir Path dir) throws Exception {
         Path lz4 = lz4Cli();
-        Assumptions.assumeTrue(lz4 != null, "SKIPPED: the lz4 command line tool is not installed (apt-get install lz4)");
+        Assumptions.assumeTrue(
+                lz4 != null, "SKIPPED: the lz4 command line tool is not installed (apt-get install lz4)");
         SplittableRandom r = Seeds.random("lz4 interop read");
         byte[] data = content(r, 6_000_000);
         Files.write(dir.resolve("in.bin"), data);
@@ -202,8 +223,8 @@ class Lz4FrameTest {
         assertEquals(2L * data.length, decompress(two).length);
         // Linked blocks are refused with a clear error.
         run(dir, lz4.toString(), "-f", "-q", "-BD", "-B4", "in.bin", "linked.lz4");
-        UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
-                () -> decompress(Files.readAllBytes(dir.resolve("linked.lz4"))));
+        UnsupportedFormatException e = assertThrows(
+                UnsupportedFormatException.class, () -> decompress(Files.readAllBytes(dir.resolve("linked.lz4"))));
         assertTrue(e.getMessage().contains("linked"));
         // Legacy format likewise.
         run(dir, lz4.toString(), "-f", "-q", "-l", "in.bin", "legacy.lz4");

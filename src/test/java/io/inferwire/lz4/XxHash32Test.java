@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class XxHash32Test {
 
-    private static final net.jpountz.xxhash.XXHash32 ORACLE = XXHashFactory.nativeInstance().hash32();
+    private static final net.jpountz.xxhash.XXHash32 ORACLE =
+            XXHashFactory.nativeInstance().hash32();
 
     @Test
     void knownVectors() {

@@ -65,9 +65,13 @@ class FrameEncoderTest {
                     assertEquals(f.getPayload().size(), f.getCompressedSize());
                     byte[] original = payload.asSlice(5, len).toArray(ValueLayout.JAVA_BYTE);
                     assertTrue(f.hasChecksum());
-                    assertEquals(XxHash32.hash(payload, 5, len, FrameChecksum.seed(id, seq, kind.getNumber(), bound, shape)), f.getChecksum());
+                    assertEquals(
+                            XxHash32.hash(payload, 5, len, FrameChecksum.seed(id, seq, kind.getNumber(), bound, shape)),
+                            f.getChecksum());
                     byte[] decoded = f.getEncoding() == Encoding.ENCODING_LZ4_BLOCK
-                            ? LZ4Factory.nativeInstance().safeDecompressor().decompress(f.getPayload().toByteArray(), len)
+                            ? LZ4Factory.nativeInstance()
+                                    .safeDecompressor()
+                                    .decompress(f.getPayload().toByteArray(), len)
                             : f.getPayload().toByteArray();
                     assertArrayEquals(original, decoded);
                     assertEquals(enc.lastEncoding(), f.getEncoding());
@@ -84,7 +88,8 @@ class FrameEncoderTest {
                     f.writeDelimitedTo(expected);
                     assertArrayEquals(expected.toByteArray(), wire, "identical to Frame.writeDelimitedTo");
                     // And the flyweight reads the same message in place.
-                    FrameView v = new FrameView().wrap(enc.buffer(), enc.frameOffset() + (n - f.getSerializedSize()), f.getSerializedSize());
+                    FrameView v = new FrameView()
+                            .wrap(enc.buffer(), enc.frameOffset() + (n - f.getSerializedSize()), f.getSerializedSize());
                     FrameViewTest.assertSameFrame(f, v);
                 }
             }
@@ -97,13 +102,27 @@ class FrameEncoderTest {
             FrameEncoder enc = new FrameEncoder(arena, 16, FrameEncoder.Compression.LZ4, true);
             MemorySegment p = arena.allocate(32);
             int[] none = new int[0];
-            assertThrows(IllegalArgumentException.class, () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, 0, none, p, 0, 17));
-            assertThrows(IllegalArgumentException.class, () -> enc.encode(0, 0, FrameKind.FRAME_KIND_UNSPECIFIED, 0, none, p, 0, 1));
-            assertThrows(IllegalArgumentException.class, () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, Double.NaN, none, p, 0, 1));
-            assertThrows(IllegalArgumentException.class, () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, -1, none, p, 0, 1));
-            assertThrows(IllegalArgumentException.class, () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, 0, new int[] {-1}, p, 0, 1));
-            assertThrows(IllegalArgumentException.class, () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, 0, new int[9], p, 0, 1));
-            assertThrows(IndexOutOfBoundsException.class, () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, 0, none, p, 20, 16));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, 0, none, p, 0, 17));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> enc.encode(0, 0, FrameKind.FRAME_KIND_UNSPECIFIED, 0, none, p, 0, 1));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, Double.NaN, none, p, 0, 1));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, -1, none, p, 0, 1));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, 0, new int[] {-1}, p, 0, 1));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, 0, new int[9], p, 0, 1));
+            assertThrows(
+                    IndexOutOfBoundsException.class,
+                    () -> enc.encode(0, 0, FrameKind.FRAME_KIND_KEY, 0, none, p, 20, 16));
         }
     }
 
@@ -127,13 +146,28 @@ class FrameEncoderTest {
             }
             Path msg = dir.resolve("frame.bin");
             Files.write(msg, java.util.Arrays.copyOfRange(delimited, prefix, delimited.length));
-            Process p = new ProcessBuilder(protoc.toString(), "--proto_path=" + protoDir, "--decode=inferwire.v1.Frame",
-                    "inferwire/v1/frame.proto").redirectInput(msg.toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(
+                            protoc.toString(),
+                            "--proto_path=" + protoDir,
+                            "--decode=inferwire.v1.Frame",
+                            "inferwire/v1/frame.proto")
+                    .redirectInput(msg.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.exitValue(), out);
-            for (String line : new String[] {"stream_id: 7", "seq: 42", "kind: FRAME_KIND_KEY", "encoding: ENCODING_LZ4_BLOCK",
-                    "error_bound: 0.0001", "shape: 384", "raw_size: 1536", "checksum: ", "payload: \""}) {
+            for (String line : new String[] {
+                "stream_id: 7",
+                "seq: 42",
+                "kind: FRAME_KIND_KEY",
+                "encoding: ENCODING_LZ4_BLOCK",
+                "error_bound: 0.0001",
+                "shape: 384",
+                "raw_size: 1536",
+                "checksum: ",
+                "payload: \""
+            }) {
                 assertTrue(out.contains(line), "protoc output lacks '" + line + "':\n" + out);
             }
             assertFalse(out.contains("15:"), "payload decoded as a named field, not an unknown one");

@@ -11,12 +11,12 @@ import com.google.protobuf.ByteString;
 import io.inferwire.ChecksumMismatchException;
 import io.inferwire.CorruptFrameException;
 import io.inferwire.LimitExceededException;
+import io.inferwire.Seeds;
 import io.inferwire.SequenceException;
 import io.inferwire.StreamException;
 import io.inferwire.TestArena;
 import io.inferwire.TruncatedStreamException;
 import io.inferwire.UnsupportedFormatException;
-import io.inferwire.Seeds;
 import io.inferwire.proto.v1.Frame;
 import io.inferwire.proto.v1.FrameKind;
 import java.io.ByteArrayOutputStream;
@@ -35,11 +35,11 @@ class FrameStreamReaderTest {
     static final ReaderOptions NO_CHECKSUMS = ReaderOptions.defaults().withRequireChecksum(false);
 
     /** What a reader handed out, and what it threw. */
-    record Outcome(List<FrameKind> kinds, List<Long> seqs, List<byte[]> payloads, List<StreamException> errors) {
-    }
+    record Outcome(List<FrameKind> kinds, List<Long> seqs, List<byte[]> payloads, List<StreamException> errors) {}
 
     /** Feeds {@code bytes} in chunks of the given sizes through one reusable chunk buffer. */
-    static Outcome read(TestArena arena, byte[] bytes, SplittableRandom r, int maxChunk, ReaderOptions options, boolean finish) {
+    static Outcome read(
+            TestArena arena, byte[] bytes, SplittableRandom r, int maxChunk, ReaderOptions options, boolean finish) {
         FrameStreamReader reader = new FrameStreamReader(arena, options);
         MemorySegment chunk = arena.allocate(Math.max(1, maxChunk));
         Outcome o = new Outcome(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
@@ -128,7 +128,9 @@ class FrameStreamReaderTest {
                     assertArrayEquals(s.payloads().get(i), o.payloads.get(i));
                 }
                 assertEquals(1, o.errors.size(), "cut at " + cut + ": " + o.errors);
-                assertTrue(o.errors.get(0) instanceof TruncatedStreamException, o.errors.get(0).toString());
+                assertTrue(
+                        o.errors.get(0) instanceof TruncatedStreamException,
+                        o.errors.get(0).toString());
             }
         }
     }
@@ -151,7 +153,10 @@ class FrameStreamReaderTest {
             for (int i = 0; i < o.payloads.size(); i++) {
                 long seq = o.seqs.get(i);
                 assertTrue(seq < s.payloads().size(), "a flipped seq must not be handed out with data");
-                assertArrayEquals(s.payloads().get((int) seq), o.payloads.get(i), "frame with seq " + seq + " (flip at " + at + ")");
+                assertArrayEquals(
+                        s.payloads().get((int) seq),
+                        o.payloads.get(i),
+                        "frame with seq " + seq + " (flip at " + at + ")");
             }
             if (o.errors.isEmpty()) {
                 undetected++;
@@ -172,12 +177,23 @@ class FrameStreamReaderTest {
             Outcome o = read(arena, hugePrefix, new SplittableRandom(1), 3, opts, false);
             assertTrue(o.errors.get(0) instanceof LimitExceededException, o.errors.toString());
             // A small frame declaring a 1 TiB decoded payload.
-            byte[] frame = delimited(Frame.newBuilder().setKind(FrameKind.FRAME_KIND_KEY).setEncodingValue(1)
-                    .setRawSize(1L << 40).setCompressedSize(3).setPayload(ByteString.copyFrom(new byte[] {1, 2, 3})).build());
+            byte[] frame = delimited(Frame.newBuilder()
+                    .setKind(FrameKind.FRAME_KIND_KEY)
+                    .setEncodingValue(1)
+                    .setRawSize(1L << 40)
+                    .setCompressedSize(3)
+                    .setPayload(ByteString.copyFrom(new byte[] {1, 2, 3}))
+                    .build());
             o = read(arena, frame, new SplittableRandom(1), 100, opts, false);
             assertTrue(o.errors.get(0) instanceof LimitExceededException, o.errors.toString());
             // A malformed 6-byte length prefix.
-            o = read(arena, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01}, new SplittableRandom(1), 6, opts, false);
+            o = read(
+                    arena,
+                    new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01},
+                    new SplittableRandom(1),
+                    6,
+                    opts,
+                    false);
             assertTrue(o.errors.get(0) instanceof CorruptFrameException, o.errors.toString());
             assertTrue(arena.largest() < 64 << 10, "largest allocation " + arena.largest());
         }
@@ -185,26 +201,51 @@ class FrameStreamReaderTest {
 
     @Test
     void everyKindOfBadFrameIsTypedAndTheStreamGoesOn() throws Exception {
-        Frame.Builder good = Frame.newBuilder().setStreamId(4).setKind(FrameKind.FRAME_KIND_TOKENS)
-                .setRawSize(2).setCompressedSize(2).setPayload(ByteString.copyFromUtf8("hi"));
+        Frame.Builder good = Frame.newBuilder()
+                .setStreamId(4)
+                .setKind(FrameKind.FRAME_KIND_TOKENS)
+                .setRawSize(2)
+                .setCompressedSize(2)
+                .setPayload(ByteString.copyFromUtf8("hi"));
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         long seq = 0;
         good.setSeq(seq++).build().writeDelimitedTo(bos);
-        good.clone().setSeq(seq++).setKindValue(99).build().writeDelimitedTo(bos);                   // unknown kind
-        good.clone().setSeq(seq++).setEncodingValue(7).build().writeDelimitedTo(bos);               // unknown encoding
-        good.clone().setSeq(seq++).setCompressedSize(5).build().writeDelimitedTo(bos);              // size mismatch
-        good.clone().setSeq(seq++).setRawSize(3).setCompressedSize(2).build().writeDelimitedTo(bos); // raw size mismatch
-        good.clone().setSeq(seq++).setChecksum(12345).build().writeDelimitedTo(bos);                // checksum mismatch
+        good.clone().setSeq(seq++).setKindValue(99).build().writeDelimitedTo(bos); // unknown kind
+        good.clone().setSeq(seq++).setEncodingValue(7).build().writeDelimitedTo(bos); // unknown encoding
+        good.clone().setSeq(seq++).setCompressedSize(5).build().writeDelimitedTo(bos); // size mismatch
+        good.clone()
+                .setSeq(seq++)
+                .setRawSize(3)
+                .setCompressedSize(2)
+                .build()
+                .writeDelimitedTo(bos); // raw size mismatch
+        good.clone().setSeq(seq++).setChecksum(12345).build().writeDelimitedTo(bos); // checksum mismatch
         good.clone().setSeq(seq++).setEncodingValue(1).setRawSize(50).build().writeDelimitedTo(bos); // LZ4 garbage
-        bos.write(new byte[] {3, 0x0F, 0, 0});                                                        // malformed message
-        good.setSeq(seq + 1).build().writeDelimitedTo(bos);                                         // after the malformed one: gap of 1
-        good.setSeq(seq + 2).setKind(FrameKind.FRAME_KIND_END).setRawSize(0).setCompressedSize(0).clearPayload().build().writeDelimitedTo(bos);
+        bos.write(new byte[] {3, 0x0F, 0, 0}); // malformed message
+        good.setSeq(seq + 1).build().writeDelimitedTo(bos); // after the malformed one: gap of 1
+        good.setSeq(seq + 2)
+                .setKind(FrameKind.FRAME_KIND_END)
+                .setRawSize(0)
+                .setCompressedSize(0)
+                .clearPayload()
+                .build()
+                .writeDelimitedTo(bos);
         try (TestArena arena = TestArena.open()) {
             Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(2), 1000, NO_CHECKSUMS, true);
-            List<Class<?>> types = o.errors.stream().<Class<?>>map(Object::getClass).toList();
-            assertEquals(List.of(UnsupportedFormatException.class, UnsupportedFormatException.class, CorruptFrameException.class,
-                    CorruptFrameException.class, ChecksumMismatchException.class, CorruptFrameException.class,
-                    CorruptFrameException.class, SequenceException.class), types, o.errors.toString());
+            List<Class<?>> types =
+                    o.errors.stream().<Class<?>>map(Object::getClass).toList();
+            assertEquals(
+                    List.of(
+                            UnsupportedFormatException.class,
+                            UnsupportedFormatException.class,
+                            CorruptFrameException.class,
+                            CorruptFrameException.class,
+                            ChecksumMismatchException.class,
+                            CorruptFrameException.class,
+                            CorruptFrameException.class,
+                            SequenceException.class),
+                    types,
+                    o.errors.toString());
             assertEquals(List.of(0L, seq + 1, seq + 2), o.seqs);
             for (int i = 0; i < 6; i++) {
                 assertEquals(4, o.errors.get(i).streamId());
@@ -219,14 +260,25 @@ class FrameStreamReaderTest {
         int[] order = {0, 1, 3, 3, 2, 4, 5};
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         for (int s : order) {
-            Frame.newBuilder().setStreamId(1).setSeq(s).setKind(s == 4 ? FrameKind.FRAME_KIND_END : FrameKind.FRAME_KIND_TOKENS)
-                    .build().writeDelimitedTo(bos);
+            Frame.newBuilder()
+                    .setStreamId(1)
+                    .setSeq(s)
+                    .setKind(s == 4 ? FrameKind.FRAME_KIND_END : FrameKind.FRAME_KIND_TOKENS)
+                    .build()
+                    .writeDelimitedTo(bos);
         }
         try (TestArena arena = TestArena.open()) {
             Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(3), 7, NO_CHECKSUMS, true);
-            List<SequenceException.Problem> problems = o.errors.stream().map(e -> ((SequenceException) e).problem()).toList();
-            assertEquals(List.of(SequenceException.Problem.GAP, SequenceException.Problem.DUPLICATE,
-                    SequenceException.Problem.REORDERED, SequenceException.Problem.AFTER_END), problems);
+            List<SequenceException.Problem> problems = o.errors.stream()
+                    .map(e -> ((SequenceException) e).problem())
+                    .toList();
+            assertEquals(
+                    List.of(
+                            SequenceException.Problem.GAP,
+                            SequenceException.Problem.DUPLICATE,
+                            SequenceException.Problem.REORDERED,
+                            SequenceException.Problem.AFTER_END),
+                    problems);
             assertEquals(List.of(0L, 1L, 3L, 4L), o.seqs);
             assertEquals(2, ((SequenceException) o.errors.get(0)).expected());
         }
@@ -235,7 +287,11 @@ class FrameStreamReaderTest {
     @Test
     void aStreamWithoutEndIsTruncatedEvenOnAFrameBoundary() throws Exception {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        Frame.newBuilder().setStreamId(8).setKind(FrameKind.FRAME_KIND_TOKENS).build().writeDelimitedTo(bos);
+        Frame.newBuilder()
+                .setStreamId(8)
+                .setKind(FrameKind.FRAME_KIND_TOKENS)
+                .build()
+                .writeDelimitedTo(bos);
         try (TestArena arena = TestArena.open()) {
             Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, NO_CHECKSUMS, true);
             assertEquals(1, o.payloads.size());
@@ -243,11 +299,22 @@ class FrameStreamReaderTest {
             assertEquals(8, o.errors.get(0).streamId());
             // A stream that does not start at seq 0 is missing its head.
             bos.reset();
-            Frame.newBuilder().setStreamId(8).setSeq(5).setKind(FrameKind.FRAME_KIND_END).build().writeDelimitedTo(bos);
+            Frame.newBuilder()
+                    .setStreamId(8)
+                    .setSeq(5)
+                    .setKind(FrameKind.FRAME_KIND_END)
+                    .build()
+                    .writeDelimitedTo(bos);
             o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, NO_CHECKSUMS, true);
             assertEquals(SequenceException.Problem.GAP, ((SequenceException) o.errors.get(0)).problem());
             // ... unless the reader joins mid-stream on purpose.
-            o = read(arena, bos.toByteArray(), new SplittableRandom(4), 100, NO_CHECKSUMS.withRequireStreamStart(false), true);
+            o = read(
+                    arena,
+                    bos.toByteArray(),
+                    new SplittableRandom(4),
+                    100,
+                    NO_CHECKSUMS.withRequireStreamStart(false),
+                    true);
             assertEquals(List.of(), o.errors);
         }
     }
@@ -265,8 +332,12 @@ class FrameStreamReaderTest {
                 continue;
             }
             boolean end = next[s] >= 5 && r.nextInt(4) == 0;
-            Frame.newBuilder().setStreamId(100 + s).setSeq(next[s]++).setKind(end ? FrameKind.FRAME_KIND_END : FrameKind.FRAME_KIND_TOKENS)
-                    .build().writeDelimitedTo(bos);
+            Frame.newBuilder()
+                    .setStreamId(100 + s)
+                    .setSeq(next[s]++)
+                    .setKind(end ? FrameKind.FRAME_KIND_END : FrameKind.FRAME_KIND_TOKENS)
+                    .build()
+                    .writeDelimitedTo(bos);
             if (end) {
                 ended[s] = true;
                 open--;
@@ -285,14 +356,29 @@ class FrameStreamReaderTest {
     void readsFramesWrittenByProtobufItself() throws Exception {
         // writeDelimitedTo output (another implementation's bytes) reads like ours.
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        Frame.newBuilder().setKind(FrameKind.FRAME_KIND_KEY).addShape(2).setRawSize(8).setCompressedSize(8)
-                .setChecksum(io.inferwire.lz4.XxHash32.hash(MemorySegment.ofArray(new byte[8]), 0, 8,
+        Frame.newBuilder()
+                .setKind(FrameKind.FRAME_KIND_KEY)
+                .addShape(2)
+                .setRawSize(8)
+                .setCompressedSize(8)
+                .setChecksum(io.inferwire.lz4.XxHash32.hash(
+                        MemorySegment.ofArray(new byte[8]),
+                        0,
+                        8,
                         FrameChecksum.seed(0, 0, FrameKind.FRAME_KIND_KEY.getNumber(), 0, new int[] {2})))
-                .setPayload(ByteString.copyFrom(new byte[8])).build().writeDelimitedTo(bos);
-        Frame.newBuilder().setSeq(1).setKind(FrameKind.FRAME_KIND_END)
-                .setChecksum(io.inferwire.lz4.XxHash32.hash(MemorySegment.NULL, 0, 0,
+                .setPayload(ByteString.copyFrom(new byte[8]))
+                .build()
+                .writeDelimitedTo(bos);
+        Frame.newBuilder()
+                .setSeq(1)
+                .setKind(FrameKind.FRAME_KIND_END)
+                .setChecksum(io.inferwire.lz4.XxHash32.hash(
+                        MemorySegment.NULL,
+                        0,
+                        0,
                         FrameChecksum.seed(0, 1, FrameKind.FRAME_KIND_END.getNumber(), 0, new int[0])))
-                .build().writeDelimitedTo(bos);
+                .build()
+                .writeDelimitedTo(bos);
         try (TestArena arena = TestArena.open()) {
             Outcome o = read(arena, bos.toByteArray(), new SplittableRandom(5), 3, ReaderOptions.defaults(), true);
             assertEquals(List.of(), o.errors);
@@ -327,7 +413,8 @@ class FrameStreamReaderTest {
     void stuckReaderKeepsThrowing() {
         try (TestArena arena = TestArena.open()) {
             FrameStreamReader reader = new FrameStreamReader(arena);
-            reader.feed(MemorySegment.ofArray(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0}));
+            reader.feed(MemorySegment.ofArray(
+                    new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0}));
             StreamException first = assertThrows(CorruptFrameException.class, reader::next);
             assertThrows(CorruptFrameException.class, reader::next);
             assertThrows(CorruptFrameException.class, reader::finish);

@@ -64,7 +64,10 @@ class FrameViewTest {
         assertEquals(expected.getSeq(), v.seq(), "seq");
         assertEquals(expected.getKindValue(), v.kindNumber(), "kind");
         assertEquals(expected.getEncodingValue(), v.encodingNumber(), "encoding");
-        assertEquals(Double.doubleToRawLongBits(expected.getErrorBound()), Double.doubleToRawLongBits(v.errorBound()), "error_bound");
+        assertEquals(
+                Double.doubleToRawLongBits(expected.getErrorBound()),
+                Double.doubleToRawLongBits(v.errorBound()),
+                "error_bound");
         assertEquals(expected.getShapeCount(), v.rank(), "rank");
         for (int i = 0; i < v.rank(); i++) {
             assertEquals(Integer.toUnsignedLong(expected.getShape(i)), v.dim(i), "dim " + i);
@@ -73,7 +76,10 @@ class FrameViewTest {
         assertEquals(expected.getCompressedSize(), v.compressedSize(), "compressed_size");
         assertEquals(expected.hasChecksum(), v.hasChecksum(), "has checksum");
         assertEquals(expected.getChecksum(), v.checksum(), "checksum");
-        assertArrayEquals(expected.getPayload().toByteArray(), v.payload().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), "payload");
+        assertArrayEquals(
+                expected.getPayload().toByteArray(),
+                v.payload().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                "payload");
     }
 
     private static FrameView parse(byte[] bytes) throws StreamException {
@@ -107,13 +113,17 @@ class FrameViewTest {
         }
         assertSameFrame(generated, v);
         // and the scrambling kept the message's meaning
-        assertEquals(f, generated.toBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.getDefaultInstance()).build());
+        assertEquals(
+                f,
+                generated.toBuilder()
+                        .setUnknownFields(com.google.protobuf.UnknownFieldSet.getDefaultInstance())
+                        .build());
     }
 
     /** Truncation at every byte and random bit flips: both parsers accept (and agree) or both reject. */
     @Property(tries = 300)
-    void damagedBytesAreRejectedExactlyWhenGeneratedRejects(@ForAll long seed, @ForAll @IntRange(min = 0, max = 3) int flips)
-            throws Exception {
+    void damagedBytesAreRejectedExactlyWhenGeneratedRejects(
+            @ForAll long seed, @ForAll @IntRange(min = 0, max = 3) int flips) throws Exception {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] bytes = scrambled(randomFrame(r), r);
         List<byte[]> variants = new ArrayList<>();
@@ -131,8 +141,11 @@ class FrameViewTest {
                 generated = Frame.parseFrom(v);
             } catch (InvalidProtocolBufferException e) {
                 // Rejected too: as corrupt, or for a rank over the limit met before the damage.
-                StreamException ours = assertThrows(StreamException.class, () -> parse(v), "generated parser rejects: " + e.getMessage());
-                assertTrue(ours instanceof CorruptFrameException || ours instanceof LimitExceededException, ours.toString());
+                StreamException ours = assertThrows(
+                        StreamException.class, () -> parse(v), "generated parser rejects: " + e.getMessage());
+                assertTrue(
+                        ours instanceof CorruptFrameException || ours instanceof LimitExceededException,
+                        ours.toString());
                 continue;
             }
             if (generated.getShapeCount() > FrameView.MAX_RANK) {
@@ -146,10 +159,14 @@ class FrameViewTest {
                 // ignores the rest; it accepts some malformed varints inside unknown
                 // groups). We are as strict as protobuf's own wire-level reader.
                 if (wireLevelValid(v)) {
-                    throw new AssertionError("generated parser accepts " + java.util.HexFormat.of().formatHex(v) + " but: " + e, e);
+                    throw new AssertionError(
+                            "generated parser accepts "
+                                    + java.util.HexFormat.of().formatHex(v) + " but: " + e,
+                            e);
                 }
             } catch (StreamException e) {
-                throw new AssertionError("generated parser accepts " + java.util.HexFormat.of().formatHex(v) + " but: " + e, e);
+                throw new AssertionError(
+                        "generated parser accepts " + java.util.HexFormat.of().formatHex(v) + " but: " + e, e);
             }
         }
     }
@@ -173,25 +190,43 @@ class FrameViewTest {
     @Test
     void malformedMessagesAreTypedErrors() {
         byte[][] bad = {
-            {0x08},                                   // varint field without a value
-            {0x08, (byte) 0x80, (byte) 0x80},         // truncated varint
-            {0x08, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
-                (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01}, // 11-byte varint
-            {0x00, 0x01},                             // field number 0
-            {0x7A, 0x05, 1, 2},                       // payload length past the end
+            {0x08}, // varint field without a value
+            {0x08, (byte) 0x80, (byte) 0x80}, // truncated varint
+            {
+                0x08,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                (byte) 0xFF,
+                0x01
+            }, // 11-byte varint
+            {0x00, 0x01}, // field number 0
+            {0x7A, 0x05, 1, 2}, // payload length past the end
             {0x7A, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F}, // negative length
-            {0x29, 1, 2, 3},                          // truncated fixed64
-            {0x4D, 1, 2},                             // truncated fixed32
-            {0x0E},                                   // wire type 6
-            {0x0F},                                   // wire type 7
-            {(byte) 0xA3, 0x01, 0x08, 0x01},          // group 20 never closed
-            {(byte) 0xA4, 0x01},                      // end-group without start
-            {(byte) 0xA3, 0x01, (byte) 0xAC, 0x01},   // group 20 closed by end-group 21
-            {0x32, 0x02, (byte) 0x80, (byte) 0x80},   // packed shape with a varint cut by its run
+            {0x29, 1, 2, 3}, // truncated fixed64
+            {0x4D, 1, 2}, // truncated fixed32
+            {0x0E}, // wire type 6
+            {0x0F}, // wire type 7
+            {(byte) 0xA3, 0x01, 0x08, 0x01}, // group 20 never closed
+            {(byte) 0xA4, 0x01}, // end-group without start
+            {(byte) 0xA3, 0x01, (byte) 0xAC, 0x01}, // group 20 closed by end-group 21
+            {0x32, 0x02, (byte) 0x80, (byte) 0x80}, // packed shape with a varint cut by its run
         };
         for (byte[] b : bad) {
-            assertThrows(InvalidProtocolBufferException.class, () -> Frame.parseFrom(b), java.util.HexFormat.of().formatHex(b));
-            assertThrows(CorruptFrameException.class, () -> parse(b), java.util.HexFormat.of().formatHex(b));
+            assertThrows(
+                    InvalidProtocolBufferException.class,
+                    () -> Frame.parseFrom(b),
+                    java.util.HexFormat.of().formatHex(b));
+            assertThrows(
+                    CorruptFrameException.class,
+                    () -> parse(b),
+                    java.util.HexFormat.of().formatHex(b));
         }
     }
 
@@ -240,20 +275,22 @@ class FrameViewTest {
         for (int i = 0; i < 3; i++) {
             int field = 20 + r.nextInt(1000);
             long v = r.nextLong();
-            real.add(switch (r.nextInt(5)) {
-                case 0 -> o -> o.writeUInt64(field, v);
-                case 1 -> o -> o.writeFixed64(field, v);
-                case 2 -> o -> o.writeFixed32(field, (int) v);
-                case 3 -> o -> o.writeByteArray(field, new byte[r.nextInt(20)]);
-                default -> o -> {
-                    o.writeTag(field, 3);
-                    o.writeUInt64(field + 1, v);
-                    o.writeTag(field + 2, 3);
-                    o.writeFixed32(1, (int) v);
-                    o.writeTag(field + 2, 4);
-                    o.writeTag(field, 4);
-                };
-            });
+            real.add(
+                    switch (r.nextInt(5)) {
+                        case 0 -> o -> o.writeUInt64(field, v);
+                        case 1 -> o -> o.writeFixed64(field, v);
+                        case 2 -> o -> o.writeFixed32(field, (int) v);
+                        case 3 -> o -> o.writeByteArray(field, new byte[r.nextInt(20)]);
+                        default ->
+                            o -> {
+                                o.writeTag(field, 3);
+                                o.writeUInt64(field + 1, v);
+                                o.writeTag(field + 2, 3);
+                                o.writeFixed32(1, (int) v);
+                                o.writeTag(field + 2, 4);
+                                o.writeTag(field, 4);
+                            };
+                    });
         }
         // A known field number with the wrong wire type is an unknown field.
         real.add(o -> o.writeFixed64(2, r.nextLong()));

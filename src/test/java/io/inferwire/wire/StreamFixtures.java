@@ -17,17 +17,16 @@ import java.util.SplittableRandom;
 final class StreamFixtures {
 
     /** The encoded stream and, per frame, its kind and payload bytes. */
-    record Stream(byte[] bytes, List<FrameKind> kinds, List<byte[]> payloads, List<Long> ends) {
-    }
+    record Stream(byte[] bytes, List<FrameKind> kinds, List<byte[]> payloads, List<Long> ends) {}
 
-    private StreamFixtures() {
-    }
+    private StreamFixtures() {}
 
     /**
      * HEADER, a mix of KEY rows (float32, compressible and not), TOKENS pieces and empty
      * frames, then END; {@code ends} holds the byte offset where each frame ends.
      */
-    static Stream make(SplittableRandom r, int frames, long streamId, FrameEncoder.Compression compression) throws IOException {
+    static Stream make(SplittableRandom r, int frames, long streamId, FrameEncoder.Compression compression)
+            throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         List<FrameKind> kinds = new ArrayList<>();
         List<byte[]> payloads = new ArrayList<>();
@@ -35,7 +34,10 @@ final class StreamFixtures {
         try (Arena arena = Arena.ofConfined()) {
             var channel = Channels.newChannel(bos);
             FrameStreamWriter w = new FrameStreamWriter(channel, arena, streamId, 4096, compression);
-            StreamHeader h = StreamHeader.newBuilder().setRequestId("req-" + streamId).setModel("test").build();
+            StreamHeader h = StreamHeader.newBuilder()
+                    .setRequestId("req-" + streamId)
+                    .setModel("test")
+                    .build();
             w.writeHeader(h);
             kinds.add(FrameKind.FRAME_KIND_HEADER);
             payloads.add(h.toByteArray());

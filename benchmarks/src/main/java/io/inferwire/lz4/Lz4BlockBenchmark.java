@@ -40,7 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class Lz4BlockBenchmark {
 
@@ -48,9 +50,38 @@ public class Lz4BlockBenchmark {
     static final int BYTES = 64 * 1024;
 
     private static final String[] WORDS = {
-        "the", "model", "returns", "a", "token", "for", "each", "step", "of", "decoding", "and", "stream",
-        "is", "framed", "with", "length", "prefix", "inference", "server", "client", "tensor", "logits",
-        "embedding", "batch", "request", "response", "latency", "throughput", "in", "to", "on", "that",
+        "the",
+        "model",
+        "returns",
+        "a",
+        "token",
+        "for",
+        "each",
+        "step",
+        "of",
+        "decoding",
+        "and",
+        "stream",
+        "is",
+        "framed",
+        "with",
+        "length",
+        "prefix",
+        "inference",
+        "server",
+        "client",
+        "tensor",
+        "logits",
+        "embedding",
+        "batch",
+        "request",
+        "response",
+        "latency",
+        "throughput",
+        "in",
+        "to",
+        "on",
+        "that",
     };
 
     /** What the block holds. */
@@ -94,8 +125,9 @@ public class Lz4BlockBenchmark {
         if (n != BYTES || dst.asSlice(0, BYTES).mismatch(src) != -1) {
             throw new IllegalStateException("LZ4 round trip failed");
         }
-        System.out.printf("[%s] %d bytes -> %d compressed (%.3f)%n", data, BYTES, compressedLength,
-                (double) compressedLength / BYTES);
+        System.out.printf(
+                "[%s] %d bytes -> %d compressed (%.3f)%n",
+                data, BYTES, compressedLength, (double) compressedLength / BYTES);
     }
 
     @TearDown(Level.Trial)

@@ -28,10 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code -prof gc}) heap bytes per frame: {@code gc.alloc.rate.norm} is B/op, and one
  * op is one frame. The steady-state target is at most 64 B/frame.
  *
- * <p>Payloads: {@code payloadBytes=1536} is one row of 384 float32 (seeded gaussian
- * values, like an embedding; LZ4 cannot shrink them, so with {@code LZ4} the encoder
- * tries the compressor and stores the row raw), {@code payloadBytes=6} is a token's
- * UTF-8 text (below {@code FrameEncoder.MIN_COMPRESS_BYTES}, so always stored raw).
+ * <p>Payloads: {@code row} is one row of 384 float32 (seeded gaussian values, like an
+ * embedding; LZ4 cannot shrink them, so with {@code LZ4} the encoder tries the
+ * compressor and stores the row raw), {@code text} is 1536 B of English prose (LZ4
+ * stores it compressed), {@code token} is a token's UTF-8 text (below
+ * {@code FrameEncoder.MIN_COMPRESS_BYTES}, so always stored raw).
  *
  * <ul>
  *   <li>{@code encode}: one frame with the next sequence number into the encoder's buffer.
@@ -48,7 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Thread)
 public class FrameCodecBenchmark {
 
@@ -58,10 +61,20 @@ public class FrameCodecBenchmark {
     private static final long STREAM_ID = 1;
     private static final int FLOATS = 384;
     private static final String TOKEN = " world";
+    private static final String PROSE =
+            "It was the best of times, it was the worst of times, it was the age of wisdom, "
+                    + "it was the age of foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the "
+                    + "season of Light, it was the season of Darkness, it was the spring of hope, it was the winter of despair. ";
 
-    /** Payload size: 1536 is a 384-float32 row, 6 a token's text. */
-    @Param({"1536", "6"})
-    public int payloadBytes;
+    /**
+     * The payload: {@code row} is 384 float32 (1536 B, seeded gaussian values; LZ4 cannot
+     * shrink them), {@code text} 1536 B of English (LZ4 halves it, so decode exercises
+     * LZ4 decompression), {@code token} a token's 6 B of UTF-8.
+     */
+    @Param({"row", "text", "token"})
+    public String payloadKind;
+
+    private int payloadBytes;
 
     /** Payload compression of the encoder. */
     @Param({"NONE", "LZ4"})
@@ -88,8 +101,9 @@ public class FrameCodecBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws StreamException {
         arena = Arena.ofConfined();
+        payloadBytes = payloadKind.equals("token") ? TOKEN.length() : FLOATS * Float.BYTES;
         payload = arena.allocate(payloadBytes, 64);
-        if (payloadBytes == FLOATS * Float.BYTES) {
+        if (payloadKind.equals("row")) {
             Random random = new Random(42);
             for (int i = 0; i < FLOATS; i++) {
                 payload.setAtIndex(Layouts.FLOAT_LE, i, (float) (random.nextGaussian() * 0.05));
@@ -97,7 +111,7 @@ public class FrameCodecBenchmark {
             kind = FrameKind.FRAME_KIND_KEY;
             shape = new int[] {FLOATS};
         } else {
-            byte[] text = TOKEN.getBytes(StandardCharsets.UTF_8);
+            byte[] text = (payloadKind.equals("text") ? PROSE : TOKEN).getBytes(StandardCharsets.UTF_8);
             for (int i = 0; i < payloadBytes; i++) {
                 payload.set(ValueLayout.JAVA_BYTE, i, text[i % text.length]);
             }
@@ -107,7 +121,8 @@ public class FrameCodecBenchmark {
         encoder = new FrameEncoder(arena, payloadBytes, compression, checksums);
 
         // The run that decode reads: seq 0..RUN-1 of one stream, back to back.
-        long cap = (long) RUN * (FrameEncoder.MAX_HEADER_BYTES + encoder.buffer().byteSize());
+        long cap =
+                (long) RUN * (FrameEncoder.MAX_HEADER_BYTES + encoder.buffer().byteSize());
         MemorySegment all = arena.allocate(cap, 64);
         long size = 0;
         for (int i = 0; i < RUN; i++) {

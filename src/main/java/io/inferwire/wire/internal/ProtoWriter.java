@@ -25,8 +25,7 @@ public final class ProtoWriter {
     /** Wire type of 32-bit fixed fields. */
     public static final int I32 = 5;
 
-    private ProtoWriter() {
-    }
+    private ProtoWriter() {}
 
     /** Writes {@code value} as an unsigned varint. */
     public static long varint(MemorySegment s, long p, long value) {
