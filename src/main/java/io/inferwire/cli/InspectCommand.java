@@ -60,7 +60,7 @@ final class InspectCommand implements Callable<Integer> {
                     errors++;
                     lastError = e.getMessage();
                     report(out, errs, e);
-                    if (reader.position() == before) {
+                    if (reader.framingLost()) {
                         break;
                     }
                     continue;

@@ -208,7 +208,7 @@ public final class Lz4FrameReader {
         /** Reads {@code n} bytes to the start of the stage; with {@code eofOk}, returns fewer at end of input. */
         int fill(int n, boolean eofOk) throws IOException {
             int got = read(0, n);
-            if (got < n && !(eofOk)) {
+            if (got < n && !eofOk) {
                 throw new TruncatedStreamException("LZ4 input ends " + (n - got) + " byte(s) short", -1, -1, position);
             }
             return got;

@@ -11,7 +11,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -140,40 +143,36 @@ public final class Lz4FrameWriter {
                 slotView[i] = slot[i].asByteBuffer();
             }
             XxHash32 content = new XxHash32(0);
+            // A ring of slots: block b is compressed into slot b % slots while the blocks
+            // before it are written in order, so the workers never wait for a batch.
+            List<Future<Integer>> pending = new ArrayList<>(Collections.nCopies(slots, null));
+            long[] starts = new long[slots];
+            int[] lengths = new int[slots];
             long total = src.byteSize();
-            long pos = 0;
-            List<Future<Integer>> pending = new ArrayList<>(slots);
-            while (pos < total) {
-                pending.clear();
-                int[] lengths = new int[slots];
-                long[] starts = new long[slots];
-                int n = 0;
-                while (n < slots && pos < total) {
+            long blocks = (total + blockBytes - 1) / blockBytes;
+            long submitted = 0;
+            for (long b = 0; b < blocks; b++) {
+                while (submitted < blocks && submitted < b + slots) {
+                    int k = (int) (submitted % slots);
+                    long pos = submitted * blockBytes;
                     int len = (int) Math.min(blockBytes, total - pos);
-                    starts[n] = pos;
-                    lengths[n] = len;
+                    starts[k] = pos;
+                    lengths[k] = len;
                     ByteBuffer in = src.asSlice(pos, len).asByteBuffer();
-                    int k = n;
-                    if (pool == null) {
-                        pending.add(java.util.concurrent.CompletableFuture.completedFuture(compressBlock(
-                                compressor, in, len, slotView[k], maxStored, options.blockChecksum(), slot[k])));
-                    } else {
-                        pending.add(pool.submit(() -> compressBlock(
-                                compressor, in, len, slotView[k], maxStored, options.blockChecksum(), slot[k])));
-                    }
+                    Callable<Integer> task = () -> compressBlock(
+                            compressor, in, len, slotView[k], maxStored, options.blockChecksum(), slot[k]);
+                    pending.set(k, pool == null ? CompletableFuture.completedFuture(call(task)) : pool.submit(task));
                     if (options.contentChecksum()) {
                         content.update(src, pos, len);
                     }
-                    pos += len;
-                    n++;
+                    submitted++;
                 }
-                for (int i = 0; i < n; i++) {
-                    int stored = await(pending.get(i));
-                    if (stored < 0) {
-                        written += writeRawBlock(out, src, starts[i], lengths[i], slot[i], options.blockChecksum());
-                    } else {
-                        written += writeFully(out, slot[i], 0, stored);
-                    }
+                int k = (int) (b % slots);
+                int stored = await(pending.get(k));
+                if (stored < 0) {
+                    written += writeRawBlock(out, src, starts[k], lengths[k], slot[k], options.blockChecksum());
+                } else {
+                    written += writeFully(out, slot[k], 0, stored);
                 }
             }
             header.set(INT_LE, 0, 0);
@@ -251,6 +250,16 @@ public final class Lz4FrameWriter {
             w += writeFully(out, scratch, 0, 4);
         }
         return w;
+    }
+
+    private static int call(Callable<Integer> task) throws IOException {
+        try {
+            return task.call();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
     }
 
     private static int await(Future<Integer> f) throws IOException {
