@@ -45,7 +45,7 @@ import java.lang.foreign.ValueLayout;
  * does not move its stream's sequence on, so the next good frame also reports the
  * gap it left. A frame that arrives after a gap is good in itself: the
  * {@link SequenceException} ({@code GAP}) reports the missing frames, and the next
- * call to {@code next()} hands the frame out (unless {@link #feed} comes first). Only when the framing
+ * call to {@code next()} hands the frame out. Only when the framing
  * itself is lost (a malformed or oversized length prefix) is the reader stuck: every
  * later call throws the same exception.
  *
@@ -94,13 +94,16 @@ public final class FrameStreamReader {
 
     /**
      * Gives the reader the next bytes of the stream. The chunk is read in place: it must
-     * stay unchanged until {@link #next()} has returned false. Bytes of an earlier chunk
-     * that {@code next()} did not reach are gathered into the reader's buffer first.
+     * stay unchanged until {@link #next()} has returned false; only the bytes of a frame
+     * that the chunk does not complete are copied (into the reader's buffer).
+     *
+     * @throws IllegalStateException if {@link #next()} has not returned false since the
+     *     last feed (frames of the last chunk, or a frame held back after a gap, would
+     *     otherwise be skipped)
      */
     public void feed(MemorySegment bytes) {
-        deferred = false;
-        if (chunkPos < chunk.byteSize()) {
-            gather(chunk.byteSize() - chunkPos);
+        if (stuck == null && (deferred || chunkPos < chunk.byteSize())) {
+            throw new IllegalStateException("call next() until it returns false before feeding more bytes");
         }
         chunk = bytes;
         chunkPos = 0;

@@ -421,4 +421,27 @@ class FrameStreamReaderTest {
             assertTrue(first.offset() == 0);
         }
     }
+
+    @Test
+    void feedingBeforeDrainingIsAnError() throws Exception {
+        SplittableRandom r = Seeds.random("feed before drain");
+        StreamFixtures.Stream s = StreamFixtures.make(r, 5, 1, FrameEncoder.Compression.NONE);
+        try (TestArena arena = TestArena.open()) {
+            FrameStreamReader reader = new FrameStreamReader(arena);
+            MemorySegment all = arena.allocate(s.bytes().length);
+            MemorySegment.copy(MemorySegment.ofArray(s.bytes()), 0, all, 0, s.bytes().length);
+            reader.feed(all);
+            assertTrue(reader.next());
+            // Frames of this chunk are still unread: feeding more would skip them.
+            assertThrows(IllegalStateException.class, () -> reader.feed(all));
+            int n = 1;
+            while (reader.next()) {
+                n++;
+            }
+            assertEquals(s.payloads().size(), n);
+            reader.feed(MemorySegment.NULL);
+            assertFalse(reader.next());
+            reader.finish();
+        }
+    }
 }
