@@ -19,6 +19,13 @@ final class CliFiles {
         }
     }
 
+    /** Refuses to write {@code out} over {@code in} (it would be truncated before it is read). */
+    static void checkDistinct(Path in, Path out) throws IOException {
+        if (java.nio.file.Files.exists(out) && java.nio.file.Files.isSameFile(in, out)) {
+            throw new IllegalArgumentException("output " + out + " is the input file");
+        }
+    }
+
     /** Opens {@code file} for writing, truncating it. */
     static FileChannel create(Path file) throws IOException {
         return FileChannel.open(

@@ -8,6 +8,7 @@ import io.inferwire.wire.FrameEncoder;
 import io.inferwire.wire.FrameStreamReader;
 import io.inferwire.wire.FrameStreamWriter;
 import io.inferwire.wire.FrameView;
+import io.inferwire.wire.ReaderOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -111,7 +112,8 @@ final class DemoCommand implements Callable<Integer> {
 
             // Read back, fed in chunks of random size, and compare every payload.
             MemorySegment stream = CliFiles.map(file, arena);
-            FrameStreamReader reader = new FrameStreamReader(arena);
+            FrameStreamReader reader =
+                    new FrameStreamReader(arena, ReaderOptions.defaults().withMaxFrameBytes(Math.max(rowBytes, 4096)));
             long pos = 0;
             int pieceIdx = 0;
             long textAt = 0;

@@ -1,5 +1,6 @@
 package io.inferwire.cli;
 
+import io.inferwire.SequenceException;
 import io.inferwire.StreamException;
 import io.inferwire.wire.FrameStreamReader;
 import io.inferwire.wire.FrameView;
@@ -50,8 +51,8 @@ final class InspectCommand implements Callable<Integer> {
                         "%8s %8s %-7s %-10s %-14s %12s %12s %12s %8s%n",
                         "stream", "seq", "kind", "encoding", "shape", "raw B", "stored B", "frame B", "ratio");
             }
+            long before = reader.position();
             while (true) {
-                long before = reader.position();
                 try {
                     if (!reader.next()) {
                         break;
@@ -63,10 +64,14 @@ final class InspectCommand implements Callable<Integer> {
                     if (reader.framingLost()) {
                         break;
                     }
+                    if (!(e instanceof SequenceException s && s.problem() == SequenceException.Problem.GAP)) {
+                        before = reader.position(); // a GAP frame is handed out next: its bytes count then
+                    }
                     continue;
                 }
                 FrameView f = reader.frame();
                 long frameBytes = reader.position() - before;
+                before = reader.position();
                 frames++;
                 raw += f.rawSize();
                 wire += frameBytes;

@@ -67,6 +67,7 @@ final class Lz4Command implements Runnable {
                     .withLevel(level)
                     .withBlockChecksum(blockChecksum);
             long t0 = System.nanoTime();
+            CliFiles.checkDistinct(in, out);
             try (Arena arena = Arena.ofShared();
                     FileChannel ch = CliFiles.create(out)) {
                 MemorySegment src = CliFiles.map(in, arena);
@@ -94,6 +95,7 @@ final class Lz4Command implements Runnable {
         @Override
         public Integer call() throws Exception {
             long t0 = System.nanoTime();
+            CliFiles.checkDistinct(in, out);
             try (FileChannel src = FileChannel.open(in);
                     FileChannel dst = CliFiles.create(out)) {
                 long n = Lz4FrameReader.decompress(src, dst);

@@ -21,7 +21,10 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  *
  * <p>An instance caches ByteBuffer views of the segments it last saw, so a loop over
  * the same segments allocates nothing; it is therefore not thread-safe: use one per
- * thread. The caller owns all memory passed in.
+ * thread. The caller owns all memory passed in: segments must be native or backed by a
+ * {@code byte[]}, and must stay alive for the whole call (native code does not hold
+ * the segment's scope, so closing a shared arena from another thread mid-call is a
+ * use-after-free, not an exception).
  */
 public final class Lz4Block {
 
@@ -67,6 +70,11 @@ public final class Lz4Block {
         int bound = maxCompressedLength(length);
         Checks.checkRange(src, srcOffset, length);
         Checks.checkRange(dst, dstOffset, bound);
+        if (length == 0) {
+            // The empty block is one zero token; the native call would see a NULL source.
+            dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, dstOffset, (byte) 0);
+            return 1;
+        }
         ByteBuffer in = srcView.of(src, srcOffset, length);
         ByteBuffer out = dstView.of(dst, dstOffset, bound);
         return compressor.compress(
@@ -86,6 +94,15 @@ public final class Lz4Block {
             throws CorruptFrameException {
         Checks.checkRange(src, srcOffset, length);
         Checks.checkRange(dst, dstOffset, capacity);
+        if (length == 0 || capacity == 0) {
+            // Never hand JNI an empty (possibly NULL-address) range: the only block that
+            // decodes to nothing is the single zero token.
+            if (length == 1 && src.get(java.lang.foreign.ValueLayout.JAVA_BYTE, srcOffset) == 0) {
+                return 0;
+            }
+            throw new CorruptFrameException(
+                    "malformed LZ4 block of " + length + " bytes for " + capacity + " bytes of room", -1, -1, -1);
+        }
         ByteBuffer in = srcView.of(src, srcOffset, length);
         ByteBuffer out = dstView.of(dst, dstOffset, capacity);
         try {

@@ -26,7 +26,7 @@ import java.nio.channels.WritableByteChannel;
  * <p>Checked before use: magic, version, reserved bits, block-size id, header
  * checksum, every block size against the declared block maximum, block checksums,
  * content checksum and content size. Memory use is bounded by twice the largest
- * block size (4 MiB) whatever the input declares. Not supported, with a typed error:
+ * block size (4 MiB) whatever the input declares. Channels must be blocking. Not supported, with a typed error:
  * linked blocks ({@code lz4 -BD}), dictionaries, the legacy format ({@code lz4 -l}).
  */
 public final class Lz4FrameReader {
@@ -123,7 +123,7 @@ public final class Lz4FrameReader {
         if (hc != expectHc) {
             throw new ChecksumMismatchException("LZ4 frame header", hc, expectHc, -1, -1, frameStart);
         }
-        long declared = hasSize ? stage.get(LONG_LE, 2) : -1;
+        long declared = hasSize ? stage.get(LONG_LE, 2) : 0;
         if (!independent) {
             throw new UnsupportedFormatException(
                     "linked LZ4 blocks (lz4 -BD) are not supported; write with independent blocks", -1, -1, frameStart);
@@ -185,9 +185,14 @@ public final class Lz4FrameReader {
                 throw new ChecksumMismatchException("LZ4 content", stored, content.value(), -1, -1, at);
             }
         }
-        if (declared >= 0 && declared != total) {
+        // As in the reference decoder, a declared size of 0 means unknown; any other
+        // value (unsigned 64-bit) must match.
+        if (hasSize && declared != 0 && declared != total) {
             throw new CorruptFrameException(
-                    "LZ4 frame declares " + declared + " content bytes but holds " + total, -1, -1, frameStart);
+                    "LZ4 frame declares " + Long.toUnsignedString(declared) + " content bytes but holds " + total,
+                    -1,
+                    -1,
+                    frameStart);
         }
         return total;
     }

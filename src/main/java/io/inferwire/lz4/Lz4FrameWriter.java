@@ -34,8 +34,9 @@ import net.jpountz.lz4.LZ4Factory;
  * from direct ByteBuffer views.
  *
  * <p>The input segment is only read, by the calling thread and (through ByteBuffer
- * views made on the calling thread) by worker threads while the call runs. Scratch
- * memory lives in an arena of the call's own, closed before it returns.
+ * views made on the calling thread) by worker threads while the call runs; no worker
+ * touches it after the call returns or throws. Scratch memory lives in an arena of the
+ * call's own, closed once every worker is done. The channel must be blocking.
  */
 public final class Lz4FrameWriter {
 
@@ -146,42 +147,49 @@ public final class Lz4FrameWriter {
             // A ring of slots: block b is compressed into slot b % slots while the blocks
             // before it are written in order, so the workers never wait for a batch.
             List<Future<Integer>> pending = new ArrayList<>(Collections.nCopies(slots, null));
-            long[] starts = new long[slots];
-            int[] lengths = new int[slots];
-            long total = src.byteSize();
-            long blocks = (total + blockBytes - 1) / blockBytes;
-            long submitted = 0;
-            for (long b = 0; b < blocks; b++) {
-                while (submitted < blocks && submitted < b + slots) {
-                    int k = (int) (submitted % slots);
-                    long pos = submitted * blockBytes;
-                    int len = (int) Math.min(blockBytes, total - pos);
-                    starts[k] = pos;
-                    lengths[k] = len;
-                    ByteBuffer in = src.asSlice(pos, len).asByteBuffer();
-                    Callable<Integer> task = () -> compressBlock(
-                            compressor, in, len, slotView[k], maxStored, options.blockChecksum(), slot[k]);
-                    pending.set(k, pool == null ? CompletableFuture.completedFuture(call(task)) : pool.submit(task));
-                    if (options.contentChecksum()) {
-                        content.update(src, pos, len);
+            try {
+                long[] starts = new long[slots];
+                int[] lengths = new int[slots];
+                long total = src.byteSize();
+                long blocks = (total + blockBytes - 1) / blockBytes;
+                long submitted = 0;
+                for (long b = 0; b < blocks; b++) {
+                    while (submitted < blocks && submitted < b + slots) {
+                        int k = (int) (submitted % slots);
+                        long pos = submitted * blockBytes;
+                        int len = (int) Math.min(blockBytes, total - pos);
+                        starts[k] = pos;
+                        lengths[k] = len;
+                        ByteBuffer in = src.asSlice(pos, len).asByteBuffer();
+                        Callable<Integer> task = () -> compressBlock(
+                                compressor, in, len, slotView[k], maxStored, options.blockChecksum(), slot[k]);
+                        pending.set(
+                                k, pool == null ? CompletableFuture.completedFuture(call(task)) : pool.submit(task));
+                        if (options.contentChecksum()) {
+                            content.update(src, pos, len);
+                        }
+                        submitted++;
                     }
-                    submitted++;
+                    int k = (int) (b % slots);
+                    int stored = await(pending.get(k));
+                    if (stored < 0) {
+                        written += writeRawBlock(out, src, starts[k], lengths[k], slot[k], options.blockChecksum());
+                    } else {
+                        written += writeFully(out, slot[k], 0, stored);
+                    }
                 }
-                int k = (int) (b % slots);
-                int stored = await(pending.get(k));
-                if (stored < 0) {
-                    written += writeRawBlock(out, src, starts[k], lengths[k], slot[k], options.blockChecksum());
-                } else {
-                    written += writeFully(out, slot[k], 0, stored);
+                header.set(INT_LE, 0, 0);
+                int tail = 4;
+                if (options.contentChecksum()) {
+                    header.set(INT_LE, 4, content.value());
+                    tail = 8;
                 }
+                written += writeFully(out, header, 0, tail);
+            } finally {
+                // Workers write into this arena's slots and read the caller's input: none
+                // may still run when the arena closes or the caller gets control back.
+                quiesce(pending);
             }
-            header.set(INT_LE, 0, 0);
-            int tail = 4;
-            if (options.contentChecksum()) {
-                header.set(INT_LE, 4, content.value());
-                tail = 8;
-            }
-            written += writeFully(out, header, 0, tail);
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
@@ -250,6 +258,30 @@ public final class Lz4FrameWriter {
             w += writeFully(out, scratch, 0, 4);
         }
         return w;
+    }
+
+    /**
+     * Waits for every block in flight (at most one per slot), whatever it returns. Not
+     * cancel(): a FutureTask cancelled while running reports done at once and keeps
+     * running.
+     */
+    private static void quiesce(List<Future<Integer>> pending) {
+        boolean interrupted = false;
+        for (Future<Integer> f : pending) {
+            while (f != null) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static int call(Callable<Integer> task) throws IOException {

@@ -106,6 +106,15 @@ public final class FrameEncoder {
             throw new IllegalArgumentException("error bound must be finite and >= 0, was " + errorBound);
         }
         Checks.checkRange(payload, offset, length);
+        int packed = 0;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension " + d);
+            }
+            packed += CodedOutputStream.computeUInt32SizeNoTag(d);
+        }
+        // Every argument is checked above: the buffer (and the last frame in it) is only
+        // overwritten by an encode that succeeds.
 
         long at = MAX_HEADER_BYTES;
         int stored = length;
@@ -125,13 +134,6 @@ public final class FrameEncoder {
                         payload, offset, length, FrameChecksum.seed(streamId, seq, kind.getNumber(), errorBound, shape))
                 : 0;
 
-        int packed = 0;
-        for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension " + d);
-            }
-            packed += CodedOutputStream.computeUInt32SizeNoTag(d);
-        }
         int fields = (streamId != 0 ? CodedOutputStream.computeUInt64Size(FrameView.STREAM_ID, streamId) : 0)
                 + (seq != 0 ? CodedOutputStream.computeUInt64Size(FrameView.SEQ, seq) : 0)
                 + CodedOutputStream.computeEnumSize(FrameView.KIND, kind.getNumber())

@@ -50,7 +50,9 @@ import java.lang.foreign.ValueLayout;
  * later call throws the same exception.
  *
  * <p>Views returned by {@link #frame()} and {@link #data()} are valid until the next
- * call to {@link #next()} or {@link #feed}. Not thread-safe.
+ * call to {@link #next()} or {@link #feed}. After an exception {@code data()} is empty.
+ * Length prefixes are read as canonical varints of at most 5 bytes (what every protobuf
+ * writer emits for a message length). Not thread-safe.
  */
 public final class FrameStreamReader {
 
@@ -123,7 +125,24 @@ public final class FrameStreamReader {
             deferred = false;
             return true;
         }
+        try {
+            return advance();
+        } catch (StreamException e) {
+            if (!deferred) {
+                // A rejected frame hands out nothing: data() is empty, frame() still
+                // shows the rejected header when it parsed, for diagnostics.
+                dataSegment = MemorySegment.NULL;
+                dataOffset = 0;
+                dataLength = 0;
+            }
+            throw e;
+        }
+    }
+
+    private boolean advance() throws StreamException {
         dataSegment = MemorySegment.NULL;
+        dataOffset = 0;
+        dataLength = 0;
         long chunkLeft = chunk.byteSize() - chunkPos;
         if (pendingLength == 0) {
             if (chunkLeft == 0) {
@@ -294,6 +313,14 @@ public final class FrameStreamReader {
             throw new UnsupportedFormatException(
                     "unknown payload encoding " + view.encodingNumber(), id, seq, frameStart);
         }
+        if (!view.hasChecksum() && options.requireChecksum()) {
+            throw new CorruptFrameException("frame has no checksum (required by this reader)", id, seq, frameStart);
+        }
+        double bound = view.errorBound();
+        if (!(bound >= 0) || Double.isInfinite(bound)) {
+            throw new CorruptFrameException(
+                    "error bound " + bound + " is not a finite non-negative number", id, seq, frameStart);
+        }
         long raw = view.rawSize();
         long stored = view.payloadLength();
         if (raw < 0 || raw > options.maxFrameBytes()) {
@@ -325,9 +352,10 @@ public final class FrameStreamReader {
             case ENCODING_LZ4_BLOCK -> {
                 // LZ4 expands at most ~255:1, so a larger declared size is a lie: refuse it
                 // before allocating anything for it.
-                if (raw > stored * 255 + 16) {
+                if (raw == 0 || raw > stored * 255 + 16) {
                     throw new CorruptFrameException(
-                            "frame declares " + raw + " decoded bytes, more than " + stored + " LZ4 bytes can hold",
+                            "LZ4 frame declares " + raw + " decoded bytes for " + stored
+                                    + " stored bytes (LZ4 is not used for empty payloads and expands at most 255:1)",
                             id,
                             seq,
                             frameStart);
@@ -352,10 +380,6 @@ public final class FrameStreamReader {
             }
             default ->
                 throw new UnsupportedFormatException("unknown payload encoding " + encoding, id, seq, frameStart);
-        }
-        if (!view.hasChecksum() && options.requireChecksum()) {
-            dataSegment = MemorySegment.NULL;
-            throw new CorruptFrameException("frame has no checksum (required by this reader)", id, seq, frameStart);
         }
         if (view.hasChecksum()) {
             int actual = XxHash32.hash(dataSegment, dataOffset, dataLength, FrameChecksum.seed(view));

@@ -14,7 +14,8 @@ import java.nio.channels.WritableByteChannel;
  * to the channel as soon as it is encoded; nothing is held back.
  *
  * <p>Buffers come from the caller's arena (see {@link FrameEncoder}); the caller also
- * owns the channel. Not thread-safe.
+ * owns the channel, which must be blocking. If a write to the channel fails, the
+ * frame may be half written and the writer refuses further frames. Not thread-safe.
  */
 public final class FrameStreamWriter {
 
@@ -26,6 +27,7 @@ public final class FrameStreamWriter {
     private long seq;
     private long bytesWritten;
     private boolean ended;
+    private boolean failed;
 
     /** A writer of stream {@code streamId} whose frame payloads are at most {@code maxPayloadBytes}. */
     public FrameStreamWriter(
@@ -55,11 +57,16 @@ public final class FrameStreamWriter {
         if (ended) {
             throw new IllegalStateException("stream " + Long.toUnsignedString(streamId) + " already ended");
         }
+        if (failed) {
+            throw new IllegalStateException("an earlier write to the channel failed mid-frame; the stream is unusable");
+        }
         encoder.encode(streamId, seq, kind, errorBound, shape, payload, offset, length);
         ByteBuffer b = encoder.frameBuffer();
+        failed = true;
         while (b.hasRemaining()) {
             channel.write(b);
         }
+        failed = false;
         bytesWritten += encoder.frameLength();
         if (kind == FrameKind.FRAME_KIND_END) {
             ended = true;

@@ -5,7 +5,9 @@ package io.inferwire.wire;
  *
  * @param maxFrameBytes the largest decoded payload (and stored payload) accepted;
  *     larger declared sizes fail before anything is allocated
- * @param maxStreams the most distinct stream ids tracked at once
+ * @param maxStreams the most streams open (seen, without their END yet) at once; ended
+ *     streams are forgotten when the table fills, so a frame for one of those reads as
+ *     the start of a new stream
  * @param requireStreamStart whether the first frame of every stream must have seq 0
  *     (false for readers that join a stream in the middle, such as a resumed one)
  * @param requireChecksum whether a frame without a checksum is rejected (a damaged

@@ -87,6 +87,10 @@ class CliTest {
         assertEquals(0, d.code, d.err);
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("out.bin")));
 
+        Result same = run("lz4", "compress", in.toString(), in.toString());
+        assertEquals(1, same.code);
+        assertArrayEquals(data, Files.readAllBytes(in), "the input survives");
+
         Result corrupt =
                 run("lz4", "decompress", in.toString(), dir.resolve("x").toString());
         assertEquals(1, corrupt.code);

@@ -230,4 +230,61 @@ class Lz4FrameTest {
         run(dir, lz4.toString(), "-f", "-q", "-l", "in.bin", "legacy.lz4");
         assertThrows(UnsupportedFormatException.class, () -> decompress(Files.readAllBytes(dir.resolve("legacy.lz4"))));
     }
+
+    /** A channel failing mid-frame used to free the slots while workers still compressed into them (SIGSEGV). */
+    @Test
+    void aFailingChannelWithWorkersRunningIsAnIoExceptionNotACrash() throws Exception {
+        SplittableRandom r = Seeds.random("lz4 frame failing channel");
+        byte[] data = content(r, 24 << 20);
+        try (TestArena arena = TestArena.open()) {
+            MemorySegment src = arena.allocate(data.length);
+            MemorySegment.copy(MemorySegment.ofArray(data), 0, src, 0, data.length);
+            for (int attempt = 0; attempt < 3; attempt++) {
+                java.nio.channels.WritableByteChannel failing = new java.nio.channels.WritableByteChannel() {
+                    int calls;
+
+                    @Override
+                    public int write(java.nio.ByteBuffer b) throws IOException {
+                        if (++calls > 2) {
+                            throw new IOException("disk full");
+                        }
+                        int n = b.remaining();
+                        b.position(b.limit());
+                        return n;
+                    }
+
+                    @Override
+                    public boolean isOpen() {
+                        return true;
+                    }
+
+                    @Override
+                    public void close() {}
+                };
+                Lz4FrameWriter.Options o = Lz4FrameWriter.Options.defaults()
+                        .withBlockSize(BlockSize.KB256)
+                        .withThreads(4)
+                        .withLevel(9);
+                IOException e = assertThrows(IOException.class, () -> Lz4FrameWriter.compress(src, failing, o));
+                assertEquals("disk full", e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void emptyBlocksNeverReachNativeCode() throws Exception {
+        Lz4Block lz4 = new Lz4Block();
+        try (TestArena arena = TestArena.open()) {
+            MemorySegment dst = arena.allocate(16);
+            assertEquals(1, lz4.compress(MemorySegment.NULL, 0, 0, dst, 0));
+            assertEquals(0, lz4.decompress(dst, 0, 1, MemorySegment.NULL, 0, 0));
+            assertThrows(
+                    io.inferwire.CorruptFrameException.class,
+                    () -> lz4.decompress(MemorySegment.NULL, 0, 0, dst, 0, 16));
+            dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 0x10);
+            assertThrows(
+                    io.inferwire.CorruptFrameException.class,
+                    () -> lz4.decompress(dst, 0, 1, MemorySegment.NULL, 0, 0));
+        }
+    }
 }

@@ -184,7 +184,7 @@ class FrameStreamReaderTest {
                     .setCompressedSize(3)
                     .setPayload(ByteString.copyFrom(new byte[] {1, 2, 3}))
                     .build());
-            o = read(arena, frame, new SplittableRandom(1), 100, opts, false);
+            o = read(arena, frame, new SplittableRandom(1), 100, opts.withRequireChecksum(false), false);
             assertTrue(o.errors.get(0) instanceof LimitExceededException, o.errors.toString());
             // A malformed 6-byte length prefix.
             o = read(

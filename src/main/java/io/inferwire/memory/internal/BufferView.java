@@ -26,6 +26,12 @@ public final class BufferView {
      * The caller has already checked the range against the segment.
      */
     public ByteBuffer of(MemorySegment segment, long offset, long length) {
+        if (segment != this.segment
+                && !segment.isNative()
+                && !(segment.heapBase().orElse(null) instanceof byte[])) {
+            throw new IllegalArgumentException(
+                    "segment must be native or backed by a byte[] (lz4-java takes ByteBuffers)");
+        }
         if (segment != this.segment || offset < base || offset + length > limit) {
             if (!segment.scope().isAlive()) {
                 throw new IllegalStateException("segment's arena is closed");

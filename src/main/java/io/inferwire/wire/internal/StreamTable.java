@@ -14,9 +14,9 @@ public final class StreamTable {
     /** A stream whose END frame arrived. */
     public static final byte ENDED = 2;
 
-    private final long[] ids;
-    private final long[] next;
-    private final byte[] state;
+    private long[] ids;
+    private long[] next;
+    private byte[] state;
     private final int mask;
     private final int limit;
     private int size;
@@ -43,10 +43,17 @@ public final class StreamTable {
         return -i - 1;
     }
 
-    /** Adds {@code id} at the insertion point from {@link #find}; returns its slot, or -1 when full. */
+    /**
+     * Adds {@code id} at the insertion point from {@link #find}; returns its slot, or -1
+     * when the table is full of open streams. A full table first forgets its ended
+     * streams (so the limit is on streams open at once, not on a reader's lifetime).
+     */
     public int add(int insertion, long id) {
         if (size == limit) {
-            return -1;
+            if (!dropEnded()) {
+                return -1;
+            }
+            insertion = find(id);
         }
         int i = -insertion - 1;
         ids[i] = id;
@@ -104,6 +111,30 @@ public final class StreamTable {
     /** The stream id in {@code slot}. */
     public long id(int slot) {
         return ids[slot];
+    }
+
+    /** Rebuilds the table without its ended streams; false if every stream is open. */
+    private boolean dropEnded() {
+        if (openCount() == size) {
+            return false;
+        }
+        long[] oldIds = ids;
+        long[] oldNext = next;
+        byte[] oldState = state;
+        ids = new long[oldIds.length];
+        next = new long[oldIds.length];
+        state = new byte[oldIds.length];
+        size = 0;
+        for (int i = 0; i < oldState.length; i++) {
+            if (oldState[i] == OPEN) {
+                int slot = -find(oldIds[i]) - 1;
+                ids[slot] = oldIds[i];
+                next[slot] = oldNext[i];
+                state[slot] = OPEN;
+                size++;
+            }
+        }
+        return true;
     }
 
     private static long mix(long x) {
