@@ -45,6 +45,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "random seed (default: time-based, printed)")
     Long seed;
 
+    private static final int[] NO_SHAPE = {};
+
     private static final String TEXT = "Once upon a time, there was a little robot who carried words across the wire. "
             + "Every word was small, so the robot never waited: each one left as soon as it was made.";
 
@@ -93,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
                 long at = 0;
                 for (String p : pieces) {
                     int n = p.getBytes(StandardCharsets.UTF_8).length;
-                    tokens.write(FrameKind.FRAME_KIND_TOKENS, 0, new int[0], text, at, n);
+                    tokens.write(FrameKind.FRAME_KIND_TOKENS, 0, NO_SHAPE, text, at, n);
                     at += n;
                 }
                 tokens.end();

@@ -131,18 +131,20 @@ public final class FrameStreamReader {
             if (!deferred) {
                 // A rejected frame hands out nothing: data() is empty, frame() still
                 // shows the rejected header when it parsed, for diagnostics.
-                dataSegment = MemorySegment.NULL;
-                dataOffset = 0;
-                dataLength = 0;
+                clearData();
             }
             throw e;
         }
     }
 
-    private boolean advance() throws StreamException {
+    private void clearData() {
         dataSegment = MemorySegment.NULL;
         dataOffset = 0;
         dataLength = 0;
+    }
+
+    private boolean advance() throws StreamException {
+        clearData();
         long chunkLeft = chunk.byteSize() - chunkPos;
         if (pendingLength == 0) {
             if (chunkLeft == 0) {
@@ -384,7 +386,6 @@ public final class FrameStreamReader {
         if (view.hasChecksum()) {
             int actual = XxHash32.hash(dataSegment, dataOffset, dataLength, FrameChecksum.seed(view));
             if (actual != view.checksum()) {
-                dataSegment = MemorySegment.NULL;
                 throw new ChecksumMismatchException("frame payload", view.checksum(), actual, id, seq, frameStart);
             }
         }
