@@ -7,6 +7,9 @@
  *   <li>{@code io.inferwire.memory}: byte-order layouts.</li>
  *   <li>{@code io.inferwire.lz4}: LZ4 blocks and the LZ4 frame format over off-heap segments.</li>
  *   <li>{@code io.inferwire.wire}: frame encoder, flyweight frame view, stream reader and writer.</li>
+ *   <li>{@code io.inferwire.transform}: float tensor streams (lossless and error-bounded
+ *       closed-loop deltas), their encoder, decoder and transform backends.</li>
+ *   <li>{@code io.inferwire.entropy}: the adaptive range coder shared by tensors and tokens.</li>
  *   <li>{@code io.inferwire.entropy}: adaptive range coding whose models persist across frames.</li>
  *   <li>{@code io.inferwire.proto.v1}: the protobuf classes generated from {@code proto/}.</li>
  * </ul>
@@ -18,11 +21,13 @@ module io.inferwire {
     requires transitive com.google.protobuf;
     requires org.lz4.java;
     requires static info.picocli;
+    requires jdk.incubator.vector;
 
     exports io.inferwire;
     exports io.inferwire.memory;
     exports io.inferwire.lz4;
     exports io.inferwire.wire;
+    exports io.inferwire.transform;
     exports io.inferwire.entropy;
     exports io.inferwire.proto.v1;
 

@@ -92,6 +92,30 @@ public final class FrameEncoder {
             MemorySegment payload,
             long offset,
             int length) {
+        return encode(streamId, seq, kind, errorBound, shape, 0, false, payload, offset, length);
+    }
+
+    /**
+     * Encodes one tensor frame: as {@link #encode(long, long, FrameKind, double, int[],
+     * MemorySegment, long, int)}, with the frame's {@code transform} (its wire number,
+     * 0 for none) and {@code intra} flag.
+     *
+     * @return the length of the delimited frame in bytes
+     */
+    public int encode(
+            long streamId,
+            long seq,
+            FrameKind kind,
+            double errorBound,
+            int[] shape,
+            int transform,
+            boolean intra,
+            MemorySegment payload,
+            long offset,
+            int length) {
+        if (transform < 0) {
+            throw new IllegalArgumentException("negative transform " + transform);
+        }
         if (kind == null || kind == FrameKind.FRAME_KIND_UNSPECIFIED || kind == FrameKind.UNRECOGNIZED) {
             throw new IllegalArgumentException("frame kind must be a defined kind, was " + kind);
         }
@@ -131,7 +155,10 @@ public final class FrameEncoder {
         }
         int checksum = checksums
                 ? XxHash32.hash(
-                        payload, offset, length, FrameChecksum.seed(streamId, seq, kind.getNumber(), errorBound, shape))
+                        payload,
+                        offset,
+                        length,
+                        FrameChecksum.seed(streamId, seq, kind.getNumber(), errorBound, shape, transform, intra))
                 : 0;
 
         int fields = (streamId != 0 ? CodedOutputStream.computeUInt64Size(FrameView.STREAM_ID, streamId) : 0)
@@ -151,6 +178,8 @@ public final class FrameEncoder {
                 + (length != 0 ? CodedOutputStream.computeUInt64Size(FrameView.RAW_SIZE, length) : 0)
                 + (stored != 0 ? CodedOutputStream.computeUInt64Size(FrameView.COMPRESSED_SIZE, stored) : 0)
                 + (checksums ? CodedOutputStream.computeFixed32Size(FrameView.CHECKSUM, checksum) : 0)
+                + (transform != 0 ? CodedOutputStream.computeEnumSize(FrameView.TRANSFORM, transform) : 0)
+                + (intra ? CodedOutputStream.computeBoolSize(FrameView.INTRA, true) : 0)
                 + (stored != 0
                         ? CodedOutputStream.computeTagSize(FrameView.PAYLOAD)
                                 + CodedOutputStream.computeUInt32SizeNoTag(stored)
@@ -192,6 +221,12 @@ public final class FrameEncoder {
         }
         if (checksums) {
             p = ProtoWriter.fixed32(b, ProtoWriter.tag(b, p, FrameView.CHECKSUM, ProtoWriter.I32), checksum);
+        }
+        if (transform != 0) {
+            p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.TRANSFORM, ProtoWriter.VARINT), transform);
+        }
+        if (intra) {
+            p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.INTRA, ProtoWriter.VARINT), 1);
         }
         if (stored != 0) {
             p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.PAYLOAD, ProtoWriter.LEN), stored);

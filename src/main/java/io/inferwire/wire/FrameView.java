@@ -44,6 +44,8 @@ public final class FrameView {
     static final int RAW_SIZE = 7;
     static final int COMPRESSED_SIZE = 8;
     static final int CHECKSUM = 9;
+    static final int TRANSFORM = 10;
+    static final int INTRA = 11;
     static final int PAYLOAD = 15;
 
     static final int WT_VARINT = 0;
@@ -70,6 +72,8 @@ public final class FrameView {
     private long compressedSize;
     private boolean hasChecksum;
     private int checksum;
+    private int transform;
+    private boolean intra;
     private long payloadOffset;
     private long payloadLength;
 
@@ -106,6 +110,8 @@ public final class FrameView {
         compressedSize = 0;
         hasChecksum = false;
         checksum = 0;
+        transform = 0;
+        intra = false;
         payloadOffset = offset;
         payloadLength = 0;
         pos = offset;
@@ -188,6 +194,20 @@ public final class FrameView {
                         checksum = segment.get(INT_LE, pos);
                         hasChecksum = true;
                         pos += 4;
+                    } else {
+                        skip(field, wireType, 0);
+                    }
+                }
+                case TRANSFORM -> {
+                    if (wireType == WT_VARINT) {
+                        transform = (int) readVarint();
+                    } else {
+                        skip(field, wireType, 0);
+                    }
+                }
+                case INTRA -> {
+                    if (wireType == WT_VARINT) {
+                        intra = readVarint() != 0;
                     } else {
                         skip(field, wireType, 0);
                     }
@@ -380,6 +400,16 @@ public final class FrameView {
     /** The stored checksum (meaningful when {@link #hasChecksum()}). */
     public int checksum() {
         return checksum;
+    }
+
+    /** The tensor transform's wire number (0 when absent), which may be one this version does not know. */
+    public int transformNumber() {
+        return transform;
+    }
+
+    /** Whether a DELTA frame of a coded transform is predicted from zero. */
+    public boolean intra() {
+        return intra;
     }
 
     /** Offset of the stored payload in {@link #segment()}. */

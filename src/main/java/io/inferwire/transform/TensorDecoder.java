@@ -1,0 +1,249 @@
+package io.inferwire.transform;
+
+import static io.inferwire.memory.Layouts.INT_LE;
+
+import io.inferwire.CorruptFrameException;
+import io.inferwire.LimitExceededException;
+import io.inferwire.StreamException;
+import io.inferwire.UnsupportedFormatException;
+import io.inferwire.memory.internal.Checks;
+import io.inferwire.proto.v1.FrameKind;
+import io.inferwire.proto.v1.Transform;
+import io.inferwire.transform.internal.DenseCoder;
+import io.inferwire.wire.FrameStreamReader;
+import io.inferwire.wire.FrameView;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Decodes one float32 tensor stream: the mirror of {@link TensorEncoder}. Give it each
+ * KEY and DELTA frame in order, with its decoded payload (what
+ * {@link FrameStreamReader} hands out after checking sizes, LZ4 and the checksum); it
+ * writes the frame's values into a caller-owned segment.
+ *
+ * <p>A DELTA frame needs the reconstruction of the frame before it. After a frame is
+ * rejected, or when the stream is entered in the middle, DELTA frames are rejected
+ * ({@link CorruptFrameException}) until the next KEY frame: the decoder never hands out
+ * values built on a missing or damaged reference.
+ *
+ * <p>Buffers come from the arena given at construction (re-allocated only when a KEY
+ * frame changes the number of values, up to {@link TensorCodec#maxValues()}). In
+ * steady state {@link #decode} allocates nothing on the heap. Not thread-safe.
+ */
+public final class TensorDecoder {
+
+    private final TensorCodec codec;
+    private final Backend backend;
+    private final Arena arena;
+    private final int[] shape;
+
+    private int n;
+    private MemorySegment recon;
+    private MemorySegment z;
+    private DenseCoder coder;
+    private boolean valid;
+    private double lastBound = Double.NaN;
+    private QuantParams qp;
+    private long lastSeq = -1;
+
+    TensorDecoder(TensorCodec codec, Arena arena) {
+        this.codec = codec;
+        this.backend = codec.backend();
+        this.arena = arena;
+        this.shape = codec.shapeRef();
+    }
+
+    /**
+     * Decodes the reader's current frame into {@code out} at {@code offset}, when it is
+     * a tensor frame (KEY or DELTA).
+     *
+     * @return the number of values written, or -1 when the frame is not a tensor frame
+     *     (HEADER, END, TOKENS)
+     * @throws StreamException if the frame is not a valid tensor frame or lacks its reference
+     * @throws IndexOutOfBoundsException if {@code out} has no room for the values
+     */
+    public int decode(FrameStreamReader reader, MemorySegment out, long offset) throws StreamException {
+        return decode(reader.frame(), reader.dataSegment(), reader.dataOffset(), reader.dataLength(), out, offset);
+    }
+
+    /**
+     * Decodes one tensor frame whose decoded payload is
+     * {@code [dataOffset, dataOffset + dataLength)} of {@code data}.
+     *
+     * @return the number of values written, or -1 when the frame is not a tensor frame
+     * @throws StreamException if the frame is not a valid tensor frame or lacks its reference
+     */
+    public int decode(
+            FrameView frame, MemorySegment data, long dataOffset, long dataLength, MemorySegment out, long offset)
+            throws StreamException {
+        FrameKind kind = frame.kind();
+        if (kind != FrameKind.FRAME_KIND_KEY && kind != FrameKind.FRAME_KIND_DELTA) {
+            return -1;
+        }
+        Checks.checkRange(data, dataOffset, dataLength);
+        try {
+            int values =
+                    decodeFrame(frame, kind == FrameKind.FRAME_KIND_KEY, data, dataOffset, dataLength, out, offset);
+            MemorySegment.copy(recon, 0, out, offset, 4L * values);
+            lastSeq = frame.seq();
+            return values;
+        } catch (StreamException | RuntimeException e) {
+            valid = false;
+            throw e;
+        }
+    }
+
+    private int decodeFrame(
+            FrameView f, boolean key, MemorySegment data, long off, long len, MemorySegment out, long outOffset)
+            throws StreamException {
+        int t = f.transformNumber();
+        Transform transform = Transform.forNumber(t);
+        if (transform == null || transform == Transform.TRANSFORM_UNSPECIFIED) {
+            throw new UnsupportedFormatException("tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
+        }
+        int values = values(f);
+        Checks.checkRange(out, outOffset, 4L * values);
+        if (key) {
+            if (values != n || recon == null) {
+                allocate(values);
+            }
+        } else {
+            if (!valid || values != n) {
+                throw corrupt(
+                        f,
+                        valid
+                                ? "DELTA frame changes the shape (" + values + " values, reference has " + n + ")"
+                                : "DELTA frame without its reference (no valid KEY frame since the stream started or"
+                                        + " since a rejected frame)");
+            }
+            if (lastSeq >= 0 && f.seq() != lastSeq + 1) {
+                throw corrupt(f, "DELTA frame does not follow the frame it refers to (seq " + lastSeq + ")");
+            }
+        }
+        if (key && coder != null) {
+            coder.reset(); // every KEY frame starts the coder state afresh, whatever its transform
+        }
+        switch (transform) {
+            case TRANSFORM_XOR_PLANES -> {
+                if (len != 4L * values) {
+                    throw corrupt(f, "lossless payload of " + len + " bytes for " + values + " values");
+                }
+                backend.xorMerge(data, off, recon, 0, !key, recon, 0, values);
+            }
+            case TRANSFORM_QUANT_PACKED -> {
+                QuantParams p = params(f);
+                int used = backend.unpack(data, off, len, z, 0, values);
+                backend.dequantize(z, 0, recon, 0, key, p, recon, 0, values);
+                restoreEscapes(f, data, off + used, len - used, values);
+            }
+            case TRANSFORM_XOR_CODED -> {
+                coder().decodePlanes(data, off, len, z, f);
+                backend.xorMerge(z, 0, recon, 0, !key && !f.intra(), recon, 0, values);
+            }
+            case TRANSFORM_QUANT_CODED -> {
+                QuantParams p = params(f);
+                coder().decodeResiduals(data, off, len, z, f);
+                backend.dequantize(z, 0, recon, 0, key || f.intra(), p, recon, 0, values);
+                coder.patchEscapes(z, recon);
+            }
+            default ->
+                throw new UnsupportedFormatException(
+                        "tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
+        }
+        valid = true;
+        return values;
+    }
+
+    private void restoreEscapes(FrameView f, MemorySegment data, long at, long left, int values)
+            throws CorruptFrameException {
+        if (left % 4 != 0) {
+            throw corrupt(f, "escaped values take " + left + " bytes, not a multiple of 4");
+        }
+        long escapes = left / 4;
+        for (int i = 0; i < values; i++) {
+            if (z.get(INT_LE, 4L * i) == QuantParams.ESCAPE) {
+                if (escapes == 0) {
+                    throw corrupt(f, "more escape codes than escaped values");
+                }
+                recon.set(INT_LE, 4L * i, data.get(INT_LE, at));
+                at += 4;
+                escapes--;
+            }
+        }
+        if (escapes != 0) {
+            throw corrupt(f, escapes + " escaped value(s) left over");
+        }
+    }
+
+    private QuantParams params(FrameView f) throws CorruptFrameException {
+        double e = f.errorBound();
+        if (Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(lastBound)) {
+            try {
+                qp = QuantParams.of(e);
+            } catch (IllegalArgumentException ex) {
+                throw corrupt(f, "invalid error bound " + e);
+            }
+            lastBound = e;
+        }
+        return qp;
+    }
+
+    private int values(FrameView f) throws StreamException {
+        int rank = f.rank();
+        if (rank == 0) {
+            throw corrupt(f, "tensor frame without a shape");
+        }
+        if (shape.length > 0 && rank != shape.length) {
+            throw corrupt(f, "shape of rank " + rank + ", this stream's has rank " + shape.length);
+        }
+        long count = 1;
+        for (int i = 0; i < rank; i++) {
+            long d = f.dim(i);
+            if (shape.length > 0 && d != shape[i]) {
+                throw corrupt(f, "dimension " + i + " is " + d + ", this stream's is " + shape[i]);
+            }
+            count *= d;
+            if (count > codec.maxValues()) {
+                throw new LimitExceededException(
+                        "tensor frame declares more than " + codec.maxValues() + " values", f.streamId(), f.seq(), -1);
+            }
+        }
+        if (count == 0) {
+            throw corrupt(f, "tensor frame with an empty shape");
+        }
+        return (int) count;
+    }
+
+    private void allocate(int values) {
+        n = values;
+        recon = arena.allocate(4L * values, 64);
+        z = arena.allocate(4L * values, 64);
+        coder = null;
+    }
+
+    private DenseCoder coder() {
+        if (coder == null) {
+            coder = new DenseCoder(n);
+        }
+        return coder;
+    }
+
+    private static CorruptFrameException corrupt(FrameView f, String what) {
+        return new CorruptFrameException(what, f.streamId(), f.seq(), -1);
+    }
+
+    /** The codec this decoder was made by. */
+    public TensorCodec codec() {
+        return codec;
+    }
+
+    /** Values in the current frame shape (0 before the first KEY frame). */
+    public int values() {
+        return n;
+    }
+
+    /** Whether the decoder holds a valid reference for the next DELTA frame. */
+    public boolean hasReference() {
+        return valid;
+    }
+}

@@ -1,0 +1,371 @@
+package io.inferwire.transform;
+
+import static io.inferwire.memory.Layouts.INT_LE;
+
+import io.inferwire.lz4.Lz4Block;
+import io.inferwire.memory.internal.Checks;
+import io.inferwire.proto.v1.FrameKind;
+import io.inferwire.proto.v1.StreamHeader;
+import io.inferwire.proto.v1.Transform;
+import io.inferwire.transform.internal.BlockPacking;
+import io.inferwire.transform.internal.DenseCoder;
+import io.inferwire.wire.FrameEncoder;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * Encodes one float32 tensor stream, frame by frame, into delimited
+ * {@code inferwire.v1.Frame} messages (seq 0, 1, 2, ... of the codec's stream id).
+ *
+ * <p>Each {@link #encode} reads one frame of values from a caller-owned segment and
+ * leaves the encoded frame in {@link #buffer()} at {@link #frameOffset()}
+ * ({@link #frameBuffer()} for channel writes) until the next call. A frame is a KEY
+ * (self-contained) or a DELTA (against the previous reconstruction, which the encoder
+ * keeps exactly as the decoder will have it, so error never accumulates). KEY frames
+ * come first, after {@link #requestKey()}, every {@link TensorCodec#keyInterval()}
+ * frames, and whenever a KEY frame would be the smaller one.
+ *
+ * <p>All buffers come from the arena given at construction; in steady state
+ * {@link #encode} allocates nothing on the heap. One encoder serves one stream and is
+ * not thread-safe.
+ */
+public final class TensorEncoder {
+
+    private final TensorCodec codec;
+    private final Backend backend;
+    private final int n;
+    private final int[] shape;
+    private final boolean lossless;
+    private final boolean dense;
+    private final QuantParams qp;
+    private final double bound;
+    private final FrameEncoder frames;
+    private final Lz4Block lz4;
+
+    private MemorySegment recon;
+    private MemorySegment candA;
+    private MemorySegment candB;
+    private final MemorySegment zA;
+    private final MemorySegment zB;
+    private MemorySegment payA;
+    private MemorySegment payB;
+    private final MemorySegment scratch;
+    private final DenseCoder coder;
+
+    private long seq;
+    private boolean started;
+    private boolean keyRequested;
+    private int sinceKey;
+    private int sinceDecision;
+    private boolean deltaPays = true;
+    private FrameKind lastKind;
+    private int lastTransform;
+
+    TensorEncoder(TensorCodec codec, Arena arena) {
+        this.codec = codec;
+        this.backend = codec.backend();
+        this.n = codec.values();
+        this.shape = codec.shapeRef();
+        this.lossless = codec.mode() == TensorCodec.Mode.LOSSLESS;
+        this.dense = codec.packing() == TensorCodec.Packing.DENSE;
+        this.bound = codec.errorBound();
+        this.qp = lossless ? null : QuantParams.of(bound);
+        long bytes = 4L * n;
+        int maxPayload = (int) Math.max(bytes, dense ? DenseCoder.maxBytes(n) : 0);
+        this.frames = new FrameEncoder(
+                arena,
+                maxPayload,
+                dense ? FrameEncoder.Compression.NONE : FrameEncoder.Compression.LZ4,
+                codec.checksums());
+        this.lz4 = new Lz4Block();
+        this.recon = arena.allocate(bytes, 64);
+        this.candA = arena.allocate(bytes, 64);
+        this.candB = arena.allocate(bytes, 64);
+        this.zA = arena.allocate(bytes, 64);
+        this.zB = arena.allocate(bytes, 64);
+        long pay = Math.max(bytes, (long) BlockPacking.maxPackedBytes(n) + bytes);
+        pay = Math.max(pay, dense ? DenseCoder.maxBytes(n) : 0);
+        this.payA = arena.allocate(pay, 64);
+        this.payB = arena.allocate(pay, 64);
+        this.scratch = arena.allocate(Lz4Block.maxCompressedLength((int) bytes), 64);
+        this.coder = dense ? new DenseCoder(n) : null;
+    }
+
+    /** The codec this encoder was made by. */
+    public TensorCodec codec() {
+        return codec;
+    }
+
+    /**
+     * Encodes a HEADER frame carrying {@code header}; call it first, if at all.
+     *
+     * @return the length of the delimited frame
+     * @throws IllegalStateException if frames were already encoded
+     */
+    public int header(StreamHeader header) {
+        if (seq != 0) {
+            throw new IllegalStateException("the HEADER frame must be the stream's first");
+        }
+        byte[] bytes = header.toByteArray();
+        if (bytes.length > frames.maxPayloadBytes()) {
+            throw new IllegalArgumentException("stream header of " + bytes.length + " bytes is too large");
+        }
+        int len = frames.encode(
+                codec.streamId(),
+                seq,
+                FrameKind.FRAME_KIND_HEADER,
+                0,
+                new int[0],
+                MemorySegment.ofArray(bytes),
+                0,
+                bytes.length);
+        seq++;
+        lastKind = FrameKind.FRAME_KIND_HEADER;
+        return len;
+    }
+
+    /** Encodes the END frame that closes the stream. */
+    public int end() {
+        int len =
+                frames.encode(codec.streamId(), seq, FrameKind.FRAME_KIND_END, 0, new int[0], MemorySegment.NULL, 0, 0);
+        seq++;
+        lastKind = FrameKind.FRAME_KIND_END;
+        return len;
+    }
+
+    /** Makes the next frame a KEY frame (for a receiver that resynchronizes or resumes). */
+    public void requestKey() {
+        keyRequested = true;
+    }
+
+    /**
+     * Encodes the {@link TensorCodec#values()} float32 values (little-endian) at
+     * {@code [offset, offset + 4 * values)} of {@code values} as the stream's next frame.
+     * The segment is only read, during the call.
+     *
+     * @return the length of the delimited frame in {@link #buffer()}
+     * @throws IndexOutOfBoundsException if the range is outside the segment
+     */
+    public int encode(MemorySegment values, long offset) {
+        Checks.checkRange(values, offset, 4L * n);
+        boolean key = !started || keyRequested || (codec.keyInterval() > 0 && sinceKey >= codec.keyInterval());
+        int len;
+        if (dense) {
+            len = encodeDense(values, offset, key);
+        } else if (lossless) {
+            len = encodeLossless(values, offset, key);
+        } else {
+            len = encodeQuantized(values, offset, key);
+        }
+        started = true;
+        keyRequested = false;
+        seq++;
+        if (lastKind == FrameKind.FRAME_KIND_KEY) {
+            sinceKey = 1;
+            sinceDecision = codec.decisionInterval();
+        } else {
+            sinceKey++;
+        }
+        return len;
+    }
+
+    private boolean decideNow() {
+        if (sinceDecision >= codec.decisionInterval()) {
+            sinceDecision = 1;
+            return true;
+        }
+        sinceDecision++;
+        return false;
+    }
+
+    private int encodeLossless(MemorySegment values, long offset, boolean key) {
+        int bytes = 4 * n;
+        boolean delta = false;
+        if (!key) {
+            if (decideNow()) {
+                backend.xorSplit(values, offset, recon, 0, true, payA, 0, n);
+                backend.xorSplit(values, offset, recon, 0, false, payB, 0, n);
+                int sa = Math.min(bytes, lz4.compress(payA, 0, bytes, scratch, 0));
+                int sb = Math.min(bytes, lz4.compress(payB, 0, bytes, scratch, 0));
+                deltaPays = sa < sb;
+                delta = deltaPays;
+                MemorySegment chosen = delta ? payA : payB;
+                MemorySegment.copy(values, offset, recon, 0, bytes);
+                return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, false, chosen, bytes);
+            }
+            delta = deltaPays;
+        }
+        backend.xorSplit(values, offset, recon, 0, delta, payA, 0, n);
+        MemorySegment.copy(values, offset, recon, 0, bytes);
+        return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, false, payA, bytes);
+    }
+
+    private int encodeQuantized(MemorySegment values, long offset, boolean key) {
+        int size;
+        boolean delta;
+        if (key) {
+            size = quantizeInto(values, offset, true, zA, candA, payA);
+            delta = false;
+        } else if (decideNow()) {
+            int sa = quantizeInto(values, offset, false, zA, candA, payA);
+            int sb = quantizeInto(values, offset, true, zB, candB, payB);
+            deltaPays = sa < sb;
+            delta = deltaPays;
+            if (!delta) {
+                swapCandidates();
+                size = sb;
+            } else {
+                size = sa;
+            }
+        } else {
+            delta = deltaPays;
+            size = quantizeInto(values, offset, !delta, zA, candA, payA);
+        }
+        if (size > 4 * n) {
+            // Escapes made it larger than the values: send them exactly, as a lossless KEY.
+            backend.xorSplit(values, offset, recon, 0, false, payA, 0, n);
+            MemorySegment.copy(values, offset, recon, 0, 4L * n);
+            return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, false, payA, 4 * n);
+        }
+        MemorySegment t = recon;
+        recon = candA;
+        candA = t;
+        return emit(delta, Transform.TRANSFORM_QUANT_PACKED_VALUE, bound, false, payA, size);
+    }
+
+    private void swapCandidates() {
+        MemorySegment t = candA;
+        candA = candB;
+        candB = t;
+        t = payA;
+        payA = payB;
+        payB = t;
+    }
+
+    /** Quantizes against the reconstruction (or zero), packs, appends escapes; returns the payload size. */
+    private int quantizeInto(
+            MemorySegment values, long offset, boolean intra, MemorySegment z, MemorySegment next, MemorySegment pay) {
+        int escapes = backend.quantize(values, offset, recon, 0, intra, qp, z, 0, next, 0, n);
+        int size = backend.pack(z, 0, n, pay, 0);
+        if (escapes > 0) {
+            for (int i = 0; i < n && escapes > 0; i++) {
+                if (z.get(INT_LE, 4L * i) == QuantParams.ESCAPE) {
+                    pay.set(INT_LE, size, values.get(INT_LE, offset + 4L * i));
+                    size += 4;
+                    escapes--;
+                }
+            }
+        }
+        return size;
+    }
+
+    private int encodeDense(MemorySegment values, long offset, boolean key) {
+        if (key) {
+            coder.reset();
+        }
+        boolean intra = key;
+        int size;
+        if (lossless) {
+            boolean delta = !key && deltaPays;
+            if (!key && decideNow()) {
+                backend.xorSplit(values, offset, recon, 0, true, zA, 0, n);
+                backend.xorSplit(values, offset, recon, 0, false, zB, 0, n);
+                deltaPays = coder.estimatePlanes(zA) < coder.estimatePlanes(zB);
+                delta = deltaPays;
+                if (!delta) {
+                    MemorySegment.copy(zB, 0, zA, 0, 4L * n);
+                }
+            } else {
+                backend.xorSplit(values, offset, recon, 0, delta, zA, 0, n);
+            }
+            intra = !delta;
+            MemorySegment.copy(values, offset, recon, 0, 4L * n);
+            size = coder.encodePlanes(zA, payA);
+            if (size > 4 * n) {
+                return denseFallback(values, offset);
+            }
+            return emit(!key, Transform.TRANSFORM_XOR_CODED_VALUE, 0, !key && intra, payA, size);
+        }
+        if (!key && decideNow()) {
+            backend.quantize(values, offset, recon, 0, false, qp, zA, 0, candA, 0, n);
+            backend.quantize(values, offset, recon, 0, true, qp, zB, 0, candB, 0, n);
+            deltaPays = coder.estimateResiduals(zA) < coder.estimateResiduals(zB);
+            if (!deltaPays) {
+                MemorySegment t = candA;
+                candA = candB;
+                candB = t;
+                MemorySegment.copy(zB, 0, zA, 0, 4L * n);
+            }
+            intra = !deltaPays;
+        } else {
+            intra = key || !deltaPays;
+            backend.quantize(values, offset, recon, 0, intra, qp, zA, 0, candA, 0, n);
+        }
+        size = coder.encodeResiduals(zA, values, offset, payA);
+        if (size > 4 * n) {
+            return denseFallback(values, offset);
+        }
+        MemorySegment t = recon;
+        recon = candA;
+        candA = t;
+        return emit(!key, Transform.TRANSFORM_QUANT_CODED_VALUE, bound, !key && intra, payA, size);
+    }
+
+    /** A coded frame larger than the values: send them as a lossless KEY and start the coder afresh. */
+    private int denseFallback(MemorySegment values, long offset) {
+        coder.reset();
+        backend.xorSplit(values, offset, recon, 0, false, payA, 0, n);
+        MemorySegment.copy(values, offset, recon, 0, 4L * n);
+        return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, false, payA, 4 * n);
+    }
+
+    private int emit(boolean delta, int transform, double errorBound, boolean intra, MemorySegment payload, int size) {
+        lastKind = delta ? FrameKind.FRAME_KIND_DELTA : FrameKind.FRAME_KIND_KEY;
+        lastTransform = transform;
+        return frames.encode(codec.streamId(), seq, lastKind, errorBound, shape, transform, intra, payload, 0, size);
+    }
+
+    /** The buffer holding the last encoded frame; owned by the arena given at construction. */
+    public MemorySegment buffer() {
+        return frames.buffer();
+    }
+
+    /** Offset of the last encoded frame (its length prefix) in {@link #buffer()}. */
+    public long frameOffset() {
+        return frames.frameOffset();
+    }
+
+    /** Length of the last encoded frame, length prefix included. */
+    public int frameLength() {
+        return frames.frameLength();
+    }
+
+    /** A ByteBuffer over the last frame for channel writes (the same object every call). */
+    public ByteBuffer frameBuffer() {
+        return frames.frameBuffer();
+    }
+
+    /** The kind of the last encoded frame, or null before the first. */
+    public FrameKind lastKind() {
+        return lastKind;
+    }
+
+    /** The transform wire number of the last tensor frame. */
+    public int lastTransform() {
+        return lastTransform;
+    }
+
+    /** The sequence number the next frame will carry. */
+    public long nextSeq() {
+        return seq;
+    }
+
+    /**
+     * The reconstruction after the last frame: exactly what a decoder hands out for it
+     * ({@code 4 * values} bytes, owned by this encoder; valid until the next call).
+     */
+    public MemorySegment reconstruction() {
+        return recon;
+    }
+}
