@@ -17,7 +17,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Carries inference outputs (tokens, logits, embeddings) in few bytes: framing, LZ4, inspection.",
-        subcommands = {DemoCommand.class, InspectCommand.class, Lz4Command.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            TensorEncodeCommand.class,
+            TensorDecodeCommand.class,
+            InspectCommand.class,
+            Lz4Command.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -45,6 +45,7 @@ public final class TensorDecoder {
     private double lastBound = Double.NaN;
     private QuantParams qp;
     private long lastSeq = -1;
+    private int lastTransform;
 
     TensorDecoder(TensorCodec codec, Arena arena) {
         this.codec = codec;
@@ -96,12 +97,21 @@ public final class TensorDecoder {
     private int decodeFrame(
             FrameView f, boolean key, MemorySegment data, long off, long len, MemorySegment out, long outOffset)
             throws StreamException {
+        if (!key && !valid) {
+            throw corrupt(
+                    f,
+                    "DELTA frame without its reference (no valid KEY frame since the stream started or since a"
+                            + " rejected frame)");
+        }
         int t = f.transformNumber();
+        if (!key && t == 0) {
+            t = lastTransform; // a DELTA frame inherits what it leaves out
+        }
         Transform transform = Transform.forNumber(t);
         if (transform == null || transform == Transform.TRANSFORM_UNSPECIFIED) {
             throw new UnsupportedFormatException("tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
         }
-        int values = values(f);
+        int values = !key && f.rank() == 0 && valid ? n : values(f);
         Checks.checkRange(out, outOffset, 4L * values);
         if (key) {
             if (values != n || recon == null) {
@@ -151,6 +161,7 @@ public final class TensorDecoder {
                         "tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
         }
         valid = true;
+        lastTransform = t;
         return values;
     }
 
@@ -177,6 +188,9 @@ public final class TensorDecoder {
 
     private QuantParams params(FrameView f) throws CorruptFrameException {
         double e = f.errorBound();
+        if (e == 0 && f.kind() == FrameKind.FRAME_KIND_DELTA) {
+            e = lastBound; // inherited from the frame before
+        }
         if (Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(lastBound)) {
             try {
                 qp = QuantParams.of(e);

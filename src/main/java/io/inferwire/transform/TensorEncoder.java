@@ -61,6 +61,7 @@ public final class TensorEncoder {
     private boolean deltaPays = true;
     private FrameKind lastKind;
     private int lastTransform;
+    private double lastBound;
 
     TensorEncoder(TensorCodec codec, Arena arena) {
         this.codec = codec;
@@ -321,10 +322,20 @@ public final class TensorEncoder {
     }
 
     private int emit(boolean delta, int transform, double errorBound, boolean intra, MemorySegment payload, int size) {
-        lastKind = delta ? FrameKind.FRAME_KIND_DELTA : FrameKind.FRAME_KIND_KEY;
+        FrameKind kind = delta ? FrameKind.FRAME_KIND_DELTA : FrameKind.FRAME_KIND_KEY;
+        // A DELTA frame inherits shape, bound and transform from the frame before it:
+        // only what changed is written.
+        int[] dims = delta ? NO_SHAPE : shape;
+        double e = delta && errorBound == lastBound ? 0 : errorBound;
+        int t = delta && transform == lastTransform ? 0 : transform;
+        int len = frames.encode(codec.streamId(), seq, kind, e, dims, t, intra, payload, 0, size);
+        lastKind = kind;
         lastTransform = transform;
-        return frames.encode(codec.streamId(), seq, lastKind, errorBound, shape, transform, intra, payload, 0, size);
+        lastBound = errorBound;
+        return len;
     }
+
+    private static final int[] NO_SHAPE = new int[0];
 
     /** The buffer holding the last encoded frame; owned by the arena given at construction. */
     public MemorySegment buffer() {

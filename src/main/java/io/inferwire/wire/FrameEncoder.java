@@ -175,8 +175,9 @@ public final class FrameEncoder {
                                 + CodedOutputStream.computeUInt32SizeNoTag(packed)
                                 + packed
                         : 0)
-                + (length != 0 ? CodedOutputStream.computeUInt64Size(FrameView.RAW_SIZE, length) : 0)
-                + (stored != 0 ? CodedOutputStream.computeUInt64Size(FrameView.COMPRESSED_SIZE, stored) : 0)
+                + (encoding != Encoding.ENCODING_RAW
+                        ? CodedOutputStream.computeUInt64Size(FrameView.RAW_SIZE, length)
+                        : 0)
                 + (checksums ? CodedOutputStream.computeFixed32Size(FrameView.CHECKSUM, checksum) : 0)
                 + (transform != 0 ? CodedOutputStream.computeEnumSize(FrameView.TRANSFORM, transform) : 0)
                 + (intra ? CodedOutputStream.computeBoolSize(FrameView.INTRA, true) : 0)
@@ -213,11 +214,8 @@ public final class FrameEncoder {
                 p = ProtoWriter.varint(b, p, d);
             }
         }
-        if (length != 0) {
+        if (encoding != Encoding.ENCODING_RAW) {
             p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.RAW_SIZE, ProtoWriter.VARINT), length);
-        }
-        if (stored != 0) {
-            p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.COMPRESSED_SIZE, ProtoWriter.VARINT), stored);
         }
         if (checksums) {
             p = ProtoWriter.fixed32(b, ProtoWriter.tag(b, p, FrameView.CHECKSUM, ProtoWriter.I32), checksum);

@@ -333,7 +333,7 @@ public final class FrameStreamReader {
                     seq,
                     frameStart);
         }
-        if (view.compressedSize() != stored) {
+        if (view.compressedSize() != 0 && view.compressedSize() != stored) {
             throw new CorruptFrameException(
                     "frame declares " + Long.toUnsignedString(view.compressedSize()) + " stored bytes but carries "
                             + stored,
@@ -343,7 +343,7 @@ public final class FrameStreamReader {
         }
         switch (encoding) {
             case ENCODING_RAW -> {
-                if (raw != stored) {
+                if (raw != 0 && raw != stored) {
                     throw new CorruptFrameException(
                             "raw frame declares " + raw + " bytes but carries " + stored, id, seq, frameStart);
                 }
