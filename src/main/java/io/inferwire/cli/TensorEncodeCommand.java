@@ -56,8 +56,9 @@ final class TensorEncodeCommand implements Callable<Integer> {
 
     @Option(
             names = "--decision-interval",
-            defaultValue = "" + TensorCodec.DEFAULT_DECISION_INTERVAL,
-            description = "try both KEY and DELTA on every Nth frame (default ${DEFAULT-VALUE})")
+            defaultValue = "0",
+            description =
+                    "try both KEY and DELTA on every Nth frame (default 0: 16 for the fast packing, 1 for --dense)")
     int decisionInterval;
 
     @Option(
@@ -65,7 +66,7 @@ final class TensorEncodeCommand implements Callable<Integer> {
             description = "range-code the residuals (smallest output, slower) instead of bit-packing + LZ4")
     boolean dense;
 
-    @Option(names = "--stream-id", defaultValue = "1", description = "the stream id (default ${DEFAULT-VALUE})")
+    @Option(names = "--stream-id", defaultValue = "0", description = "the stream id (default ${DEFAULT-VALUE})")
     long streamId;
 
     @Option(names = "--model", defaultValue = "", description = "model name for the stream header")

@@ -39,7 +39,7 @@ public final class TensorCodec {
     /** Default for {@link Builder#keyInterval}. */
     public static final int DEFAULT_KEY_INTERVAL = 256;
 
-    /** Default for {@link Builder#decisionInterval}. */
+    /** Default for {@link Builder#decisionInterval} with {@link Packing#FAST} (DENSE decides on every frame). */
     public static final int DEFAULT_DECISION_INTERVAL = 16;
 
     /** Default for {@link Builder#maxValues}: 16 Mi values (64 MiB per frame). */
@@ -63,7 +63,9 @@ public final class TensorCodec {
         this.errorBound = b.errorBound;
         this.packing = b.packing;
         this.keyInterval = b.keyInterval;
-        this.decisionInterval = b.decisionInterval;
+        this.decisionInterval = b.decisionInterval > 0
+                ? b.decisionInterval
+                : b.packing == Packing.DENSE ? 1 : DEFAULT_DECISION_INTERVAL;
         this.backend = b.backend != null ? b.backend : Backends.get();
         this.streamId = b.streamId;
         this.checksums = b.checksums;
@@ -180,7 +182,7 @@ public final class TensorCodec {
         private double errorBound;
         private Packing packing = Packing.FAST;
         private int keyInterval = DEFAULT_KEY_INTERVAL;
-        private int decisionInterval = DEFAULT_DECISION_INTERVAL;
+        private int decisionInterval;
         private Backend backend;
         private long streamId;
         private boolean checksums = true;
@@ -248,11 +250,13 @@ public final class TensorCodec {
 
         /**
          * Decide KEY-or-DELTA by trying both on every {@code n}th frame (and after every
-         * KEY); frames in between repeat the last decision. 1 tries both on every frame.
+         * KEY); frames in between repeat the last decision. 1 tries both on every frame;
+         * 0 (the default) means {@value TensorCodec#DEFAULT_DECISION_INTERVAL} for
+         * {@link Packing#FAST} and 1 for {@link Packing#DENSE}.
          */
         public Builder decisionInterval(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("decision interval must be >= 1, was " + n);
+            if (n < 0) {
+                throw new IllegalArgumentException("decision interval must be >= 0, was " + n);
             }
             this.decisionInterval = n;
             return this;

@@ -147,14 +147,21 @@ public final class TensorDecoder {
                 restoreEscapes(f, data, off + used, len - used, values);
             }
             case TRANSFORM_XOR_CODED -> {
-                coder().decodePlanes(data, off, len, z, f);
-                backend.xorMerge(z, 0, recon, 0, !key && !f.intra(), recon, 0, values);
+                boolean xored = coder().decodePlanes(data, off, len, z, f);
+                if (key && xored) {
+                    throw corrupt(f, "KEY frame XORed with a previous frame");
+                }
+                backend.xorMerge(z, 0, recon, 0, xored, recon, 0, values);
             }
             case TRANSFORM_QUANT_CODED -> {
                 QuantParams p = params(f);
-                coder().decodeResiduals(data, off, len, z, f);
-                backend.dequantize(z, 0, recon, 0, key || f.intra(), p, recon, 0, values);
+                boolean fromPrevious = coder().decodeResiduals(data, off, len, z, f);
+                if (key && fromPrevious) {
+                    throw corrupt(f, "KEY frame predicted from a previous frame");
+                }
+                backend.dequantize(z, 0, fromPrevious ? recon : coder.mean(), 0, false, p, recon, 0, values);
                 coder.patchEscapes(z, recon);
+                coder.updateMean(recon);
             }
             default ->
                 throw new UnsupportedFormatException(
@@ -237,7 +244,7 @@ public final class TensorDecoder {
 
     private DenseCoder coder() {
         if (coder == null) {
-            coder = new DenseCoder(n);
+            coder = new DenseCoder(n, arena);
         }
         return coder;
     }

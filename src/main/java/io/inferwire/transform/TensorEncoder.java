@@ -90,7 +90,7 @@ public final class TensorEncoder {
         this.payA = arena.allocate(pay, 64);
         this.payB = arena.allocate(pay, 64);
         this.scratch = arena.allocate(Lz4Block.maxCompressedLength((int) bytes), 64);
-        this.coder = dense ? new DenseCoder(n) : null;
+        this.coder = dense ? new DenseCoder(n, arena) : null;
     }
 
     /** The codec this encoder was made by. */
@@ -193,13 +193,13 @@ public final class TensorEncoder {
                 delta = deltaPays;
                 MemorySegment chosen = delta ? payA : payB;
                 MemorySegment.copy(values, offset, recon, 0, bytes);
-                return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, false, chosen, bytes);
+                return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, chosen, bytes);
             }
             delta = deltaPays;
         }
         backend.xorSplit(values, offset, recon, 0, delta, payA, 0, n);
         MemorySegment.copy(values, offset, recon, 0, bytes);
-        return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, false, payA, bytes);
+        return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, payA, bytes);
     }
 
     private int encodeQuantized(MemorySegment values, long offset, boolean key) {
@@ -227,12 +227,12 @@ public final class TensorEncoder {
             // Escapes made it larger than the values: send them exactly, as a lossless KEY.
             backend.xorSplit(values, offset, recon, 0, false, payA, 0, n);
             MemorySegment.copy(values, offset, recon, 0, 4L * n);
-            return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, false, payA, 4 * n);
+            return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, payA, 4 * n);
         }
         MemorySegment t = recon;
         recon = candA;
         candA = t;
-        return emit(delta, Transform.TRANSFORM_QUANT_PACKED_VALUE, bound, false, payA, size);
+        return emit(delta, Transform.TRANSFORM_QUANT_PACKED_VALUE, bound, payA, size);
     }
 
     private void swapCandidates() {
@@ -265,32 +265,33 @@ public final class TensorEncoder {
         if (key) {
             coder.reset();
         }
-        boolean intra = key;
         int size;
         if (lossless) {
-            boolean delta = !key && deltaPays;
+            boolean xored = !key && deltaPays;
             if (!key && decideNow()) {
                 backend.xorSplit(values, offset, recon, 0, true, zA, 0, n);
                 backend.xorSplit(values, offset, recon, 0, false, zB, 0, n);
                 deltaPays = coder.estimatePlanes(zA) < coder.estimatePlanes(zB);
-                delta = deltaPays;
-                if (!delta) {
+                xored = deltaPays;
+                if (!xored) {
                     MemorySegment.copy(zB, 0, zA, 0, 4L * n);
                 }
             } else {
-                backend.xorSplit(values, offset, recon, 0, delta, zA, 0, n);
+                backend.xorSplit(values, offset, recon, 0, xored, zA, 0, n);
             }
-            intra = !delta;
             MemorySegment.copy(values, offset, recon, 0, 4L * n);
-            size = coder.encodePlanes(zA, payA);
+            size = coder.encodePlanes(xored, zA, payA);
             if (size > 4 * n) {
                 return denseFallback(values, offset);
             }
-            return emit(!key, Transform.TRANSFORM_XOR_CODED_VALUE, 0, !key && intra, payA, size);
+            return emit(!key, Transform.TRANSFORM_XOR_CODED_VALUE, 0, payA, size);
         }
+        // Predict from the previous reconstruction (a delta) or from the running mean
+        // (zero after a KEY): whichever codes smaller, tried every decision interval.
+        boolean fromPrevious;
         if (!key && decideNow()) {
             backend.quantize(values, offset, recon, 0, false, qp, zA, 0, candA, 0, n);
-            backend.quantize(values, offset, recon, 0, true, qp, zB, 0, candB, 0, n);
+            backend.quantize(values, offset, coder.mean(), 0, false, qp, zB, 0, candB, 0, n);
             deltaPays = coder.estimateResiduals(zA) < coder.estimateResiduals(zB);
             if (!deltaPays) {
                 MemorySegment t = candA;
@@ -298,19 +299,20 @@ public final class TensorEncoder {
                 candB = t;
                 MemorySegment.copy(zB, 0, zA, 0, 4L * n);
             }
-            intra = !deltaPays;
+            fromPrevious = deltaPays;
         } else {
-            intra = key || !deltaPays;
-            backend.quantize(values, offset, recon, 0, intra, qp, zA, 0, candA, 0, n);
+            fromPrevious = !key && deltaPays;
+            backend.quantize(values, offset, fromPrevious ? recon : coder.mean(), 0, false, qp, zA, 0, candA, 0, n);
         }
-        size = coder.encodeResiduals(zA, values, offset, payA);
+        size = coder.encodeResiduals(fromPrevious, zA, values, offset, payA);
         if (size > 4 * n) {
             return denseFallback(values, offset);
         }
         MemorySegment t = recon;
         recon = candA;
         candA = t;
-        return emit(!key, Transform.TRANSFORM_QUANT_CODED_VALUE, bound, !key && intra, payA, size);
+        coder.updateMean(recon);
+        return emit(!key, Transform.TRANSFORM_QUANT_CODED_VALUE, bound, payA, size);
     }
 
     /** A coded frame larger than the values: send them as a lossless KEY and start the coder afresh. */
@@ -318,17 +320,17 @@ public final class TensorEncoder {
         coder.reset();
         backend.xorSplit(values, offset, recon, 0, false, payA, 0, n);
         MemorySegment.copy(values, offset, recon, 0, 4L * n);
-        return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, false, payA, 4 * n);
+        return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, payA, 4 * n);
     }
 
-    private int emit(boolean delta, int transform, double errorBound, boolean intra, MemorySegment payload, int size) {
+    private int emit(boolean delta, int transform, double errorBound, MemorySegment payload, int size) {
         FrameKind kind = delta ? FrameKind.FRAME_KIND_DELTA : FrameKind.FRAME_KIND_KEY;
         // A DELTA frame inherits shape, bound and transform from the frame before it:
         // only what changed is written.
         int[] dims = delta ? NO_SHAPE : shape;
         double e = delta && errorBound == lastBound ? 0 : errorBound;
         int t = delta && transform == lastTransform ? 0 : transform;
-        int len = frames.encode(codec.streamId(), seq, kind, e, dims, t, intra, payload, 0, size);
+        int len = frames.encode(codec.streamId(), seq, kind, e, dims, t, payload, 0, size);
         lastKind = kind;
         lastTransform = transform;
         lastBound = errorBound;

@@ -9,9 +9,8 @@ package io.inferwire.wire;
  * further field {@code v} (the raw IEEE-754 bits for the error bound, the unsigned
  * 32-bit value for a dimension) as {@code h = (h ^ v) * K2}, with
  * {@code K1 = 0x9E3779B97F4A7C15}, {@code K2 = 0xC2B2AE3D27D4EB4F} and
- * {@code fold(h) = (int) (h ^ (h >>> 32))}. A tensor frame's transform and intra flag
- * (when not zero) are taken in after the shape the same way, as
- * {@code transform | intra << 16}.
+ * {@code fold(h) = (int) (h ^ (h >>> 32))}. A tensor frame's transform (when not zero)
+ * is taken in after the shape the same way.
  */
 public final class FrameChecksum {
 
@@ -22,17 +21,16 @@ public final class FrameChecksum {
 
     /** The seed for a frame with these header fields. */
     public static int seed(long streamId, long seq, int kind, double errorBound, int[] shape) {
-        return seed(streamId, seq, kind, errorBound, shape, 0, false);
+        return seed(streamId, seq, kind, errorBound, shape, 0);
     }
 
     /** The seed for a tensor frame with these header fields. */
-    public static int seed(
-            long streamId, long seq, int kind, double errorBound, int[] shape, int transform, boolean intra) {
+    public static int seed(long streamId, long seq, int kind, double errorBound, int[] shape, int transform) {
         long h = start(streamId, seq, kind, errorBound, shape.length);
         for (int d : shape) {
             h = (h ^ Integer.toUnsignedLong(d)) * K2;
         }
-        return fold(h, transform, intra);
+        return fold(h, transform);
     }
 
     /** The seed for the frame a view is on. */
@@ -41,11 +39,11 @@ public final class FrameChecksum {
         for (int i = 0; i < f.rank(); i++) {
             h = (h ^ f.dim(i)) * K2;
         }
-        return fold(h, f.transformNumber(), f.intra());
+        return fold(h, f.transformNumber());
     }
 
-    private static int fold(long h, int transform, boolean intra) {
-        long t = Integer.toUnsignedLong(transform) | (intra ? 1L << 16 : 0);
+    private static int fold(long h, int transform) {
+        long t = Integer.toUnsignedLong(transform);
         if (t != 0) {
             h = (h ^ t) * K2;
         }

@@ -92,13 +92,13 @@ public final class FrameEncoder {
             MemorySegment payload,
             long offset,
             int length) {
-        return encode(streamId, seq, kind, errorBound, shape, 0, false, payload, offset, length);
+        return encode(streamId, seq, kind, errorBound, shape, 0, payload, offset, length);
     }
 
     /**
      * Encodes one tensor frame: as {@link #encode(long, long, FrameKind, double, int[],
      * MemorySegment, long, int)}, with the frame's {@code transform} (its wire number,
-     * 0 for none) and {@code intra} flag.
+     * 0 for none).
      *
      * @return the length of the delimited frame in bytes
      */
@@ -109,7 +109,6 @@ public final class FrameEncoder {
             double errorBound,
             int[] shape,
             int transform,
-            boolean intra,
             MemorySegment payload,
             long offset,
             int length) {
@@ -158,7 +157,7 @@ public final class FrameEncoder {
                         payload,
                         offset,
                         length,
-                        FrameChecksum.seed(streamId, seq, kind.getNumber(), errorBound, shape, transform, intra))
+                        FrameChecksum.seed(streamId, seq, kind.getNumber(), errorBound, shape, transform))
                 : 0;
 
         int fields = (streamId != 0 ? CodedOutputStream.computeUInt64Size(FrameView.STREAM_ID, streamId) : 0)
@@ -180,7 +179,6 @@ public final class FrameEncoder {
                         : 0)
                 + (checksums ? CodedOutputStream.computeFixed32Size(FrameView.CHECKSUM, checksum) : 0)
                 + (transform != 0 ? CodedOutputStream.computeEnumSize(FrameView.TRANSFORM, transform) : 0)
-                + (intra ? CodedOutputStream.computeBoolSize(FrameView.INTRA, true) : 0)
                 + (stored != 0
                         ? CodedOutputStream.computeTagSize(FrameView.PAYLOAD)
                                 + CodedOutputStream.computeUInt32SizeNoTag(stored)
@@ -222,9 +220,6 @@ public final class FrameEncoder {
         }
         if (transform != 0) {
             p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.TRANSFORM, ProtoWriter.VARINT), transform);
-        }
-        if (intra) {
-            p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.INTRA, ProtoWriter.VARINT), 1);
         }
         if (stored != 0) {
             p = ProtoWriter.varint(b, ProtoWriter.tag(b, p, FrameView.PAYLOAD, ProtoWriter.LEN), stored);

@@ -45,7 +45,6 @@ public final class FrameView {
     static final int COMPRESSED_SIZE = 8;
     static final int CHECKSUM = 9;
     static final int TRANSFORM = 10;
-    static final int INTRA = 11;
     static final int PAYLOAD = 15;
 
     static final int WT_VARINT = 0;
@@ -73,7 +72,6 @@ public final class FrameView {
     private boolean hasChecksum;
     private int checksum;
     private int transform;
-    private boolean intra;
     private long payloadOffset;
     private long payloadLength;
 
@@ -111,7 +109,6 @@ public final class FrameView {
         hasChecksum = false;
         checksum = 0;
         transform = 0;
-        intra = false;
         payloadOffset = offset;
         payloadLength = 0;
         pos = offset;
@@ -201,13 +198,6 @@ public final class FrameView {
                 case TRANSFORM -> {
                     if (wireType == WT_VARINT) {
                         transform = (int) readVarint();
-                    } else {
-                        skip(field, wireType, 0);
-                    }
-                }
-                case INTRA -> {
-                    if (wireType == WT_VARINT) {
-                        intra = readVarint() != 0;
                     } else {
                         skip(field, wireType, 0);
                     }
@@ -405,11 +395,6 @@ public final class FrameView {
     /** The tensor transform's wire number (0 when absent), which may be one this version does not know. */
     public int transformNumber() {
         return transform;
-    }
-
-    /** Whether a DELTA frame of a coded transform is predicted from zero. */
-    public boolean intra() {
-        return intra;
     }
 
     /** Offset of the stored payload in {@link #segment()}. */

@@ -1,6 +1,7 @@
 package io.inferwire.transform.internal;
 
 import static io.inferwire.memory.Layouts.BYTE;
+import static io.inferwire.memory.Layouts.FLOAT_LE;
 import static io.inferwire.memory.Layouts.INT_LE;
 
 import io.inferwire.CorruptFrameException;
@@ -9,48 +10,82 @@ import io.inferwire.entropy.RangeDecoder;
 import io.inferwire.entropy.RangeEncoder;
 import io.inferwire.transform.QuantParams;
 import io.inferwire.wire.FrameView;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * The densest packing: the range coder of {@code io.inferwire.entropy} (shared with the
  * token streams) over the transformed values, with adaptive models that persist from
  * frame to frame and are reset by KEY frames.
  *
- * <p>Residuals (zigzag codes {@code z}) are coded as a token and raw bits, as DEFLATE
- * codes distances: {@code z < 16} is its own token; otherwise, with {@code L} the bit
- * length of {@code z}, the token is {@code 16 + 4 (L - 5) + } the two bits after the
- * leading one, followed by the {@code L - 3} low bits raw. Every value has its own
- * context, chosen by the running magnitude of its position in the tensor (its last
- * token, halved and quantized to {@value #CONTEXTS} classes), so that dimensions with
- * a wider spread get their own statistics. Escaped values' 32 bits follow, raw, in
- * the same unit.
+ * <p>Each unit starts with one coded flag: whether the frame is predicted from the
+ * previous reconstruction (a delta) or from the running mean of the reconstructions
+ * ({@code m += (r - m) * 0.0625f} per value after every frame, in float32, 0 where the
+ * result is not finite, 0 after a KEY frame), which for independent rows such as
+ * sentence embeddings removes each dimension's own offset.
  *
- * <p>Lossless planes are coded byte by byte, one model per plane.
+ * <p>Residuals (zigzag codes {@code z}) are coded as a token and raw bits, the way
+ * DEFLATE codes distances: {@code z < 16} is its own token; otherwise, with {@code L}
+ * the bit length of {@code z}, the token is {@code 16 + 4 (L - 5) +} the two bits after
+ * the leading one, followed by the {@code L - 3} low bits, raw. The model for a value
+ * is chosen by the frame's running level (the average token of the values coded so
+ * far, carried over from frame to frame) and by whether this position usually sits
+ * below, at or above that level, so that both the overall scale of a frame (large
+ * steps early in a streamed prefix, small ones later) and each dimension's own spread
+ * get their own statistics. The escaped values' 32 bits follow, raw, in the same unit.
+ *
+ * <p>Lossless planes are coded byte by byte, one model per plane, after a flag that
+ * says whether they are XORed with the previous frame.
  */
 public final class DenseCoder {
 
     static final int TOKENS = 96;
-    static final int CONTEXTS = 6;
+    static final int LEVELS = 12;
+    static final int CONTEXTS = LEVELS * 3;
+
+    /**
+     * Where each model starts after a reset: a bump around the tokens its level stands
+     * for, so that a KEY frame does not pay to learn from nothing. Integer-only, the same
+     * on every JVM.
+     */
+    private static final int[][] PRIORS = priors();
+
+    private static int[][] priors() {
+        int[][] p = new int[CONTEXTS][TOKENS];
+        for (int c = 0; c < CONTEXTS; c++) {
+            int centre = (c / 3) * 4 + 2 + (c % 3 - 1) * 2;
+            for (int t = 0; t < TOKENS; t++) {
+                int d = Math.abs(t - centre);
+                p[c][t] = d >= 12 ? 1 : 2 + (12 - d) * (12 - d) / 4;
+            }
+        }
+        return p;
+    }
 
     private final int n;
     private final AdaptiveModel[] residual = new AdaptiveModel[CONTEXTS];
     private final AdaptiveModel[] planes = new AdaptiveModel[4];
-    private final byte[] context;
+    private final AdaptiveModel predictor = new AdaptiveModel(2);
+    private final MemorySegment mean;
+    private final short[] position;
+    private int level;
     private final RangeEncoder enc = new RangeEncoder();
     private final RangeDecoder dec = new RangeDecoder();
     private final int[] escapeBits;
     private int escapes;
 
-    /** A coder for frames of {@code n} values. */
-    public DenseCoder(int n) {
+    /** A coder for frames of {@code n} values; its mean vector comes from {@code arena}. */
+    public DenseCoder(int n, Arena arena) {
         this.n = n;
+        this.mean = arena.allocate(4L * n, 64);
         for (int c = 0; c < CONTEXTS; c++) {
-            residual[c] = new AdaptiveModel(TOKENS);
+            residual[c] = new AdaptiveModel(PRIORS[c]);
         }
         for (int p = 0; p < 4; p++) {
             planes[p] = new AdaptiveModel(256);
         }
-        this.context = new byte[n];
+        this.position = new short[n];
         this.escapeBits = new int[n];
     }
 
@@ -59,7 +94,7 @@ public final class DenseCoder {
         return 9 * n + 64;
     }
 
-    /** Back to the initial models (a KEY frame). */
+    /** Back to the initial state (a KEY frame): models, levels and the running mean. */
     public void reset() {
         for (AdaptiveModel m : residual) {
             m.reset();
@@ -67,7 +102,10 @@ public final class DenseCoder {
         for (AdaptiveModel m : planes) {
             m.reset();
         }
-        java.util.Arrays.fill(context, (byte) 0);
+        predictor.reset();
+        Arrays.fill(position, (short) 0);
+        level = 0;
+        mean.fill((byte) 0);
     }
 
     static int token(int z) {
@@ -78,11 +116,37 @@ public final class DenseCoder {
         return 16 + 4 * (len - 5) + ((z >>> (len - 3)) & 3);
     }
 
-    private static int contextOf(int token) {
-        return Math.min(CONTEXTS - 1, token >>> 3);
+    /** A running average of tokens in eighths of a token. */
+    private static int average(int state, int token, int shift) {
+        return state + (((token << 3) - state) >> shift);
     }
 
-    /** A size proxy for choosing KEY or DELTA: the sum of bit lengths. */
+    private int contextOf(int i) {
+        int diff = position[i] - level;
+        return Math.min(LEVELS - 1, level >>> 5) * 3 + (diff < -12 ? 0 : diff > 12 ? 2 : 1);
+    }
+
+    private void learn(int i, int token) {
+        position[i] = (short) average(position[i], token, 3);
+        level = average(level, token, 5);
+    }
+
+    /** The running mean of the reconstructions: the prediction of frames that are not deltas. */
+    public MemorySegment mean() {
+        return mean;
+    }
+
+    /** Moves the running mean towards {@code recon}, the frame just coded or decoded. */
+    public void updateMean(MemorySegment recon) {
+        for (int i = 0; i < n; i++) {
+            float r = recon.get(FLOAT_LE, 4L * i);
+            float m = mean.get(FLOAT_LE, 4L * i);
+            float next = m + (r - m) * 0.0625f;
+            mean.set(FLOAT_LE, 4L * i, Float.isFinite(next) ? next : 0f);
+        }
+    }
+
+    /** A size proxy for choosing the prediction: the sum of bit lengths. */
     public long estimateResiduals(MemorySegment z) {
         long bits = 0;
         for (int i = 0; i < n; i++) {
@@ -91,7 +155,7 @@ public final class DenseCoder {
         return bits;
     }
 
-    /** A size proxy for choosing KEY or DELTA: the count of non-zero bytes. */
+    /** A size proxy for choosing KEY or DELTA planes: the count of non-zero bytes. */
     public long estimatePlanes(MemorySegment p) {
         long nonZero = 0;
         for (long i = 0; i < 4L * n; i++) {
@@ -103,28 +167,28 @@ public final class DenseCoder {
     }
 
     /**
-     * Codes {@code n} residuals (and the exact bits of escaped values, read from
-     * {@code values}) into {@code out}.
+     * Codes the prediction flag and {@code n} residuals (and the exact bits of escaped
+     * values, read from {@code values}) into {@code out}.
      *
      * @return the bytes written
      */
-    public int encodeResiduals(MemorySegment z, MemorySegment values, long valuesOff, MemorySegment out) {
+    public int encodeResiduals(
+            boolean fromPrevious, MemorySegment z, MemorySegment values, long valuesOff, MemorySegment out) {
         enc.reset(out, 0, out.byteSize());
-        int esc = 0;
+        enc.encode(predictor, fromPrevious ? 1 : 0);
+        boolean escaped = false;
         for (int i = 0; i < n; i++) {
             int code = z.get(INT_LE, 4L * i);
             int t = token(code);
-            enc.encode(residual[context[i]], t);
-            context[i] = (byte) contextOf(t);
+            enc.encode(residual[contextOf(i)], t);
+            learn(i, t);
             if (t >= 16) {
                 int extra = (32 - Integer.numberOfLeadingZeros(code)) - 3;
                 writeBits(code & ((1 << extra) - 1), extra);
             }
-            if (code == QuantParams.ESCAPE) {
-                esc++;
-            }
+            escaped |= code == QuantParams.ESCAPE;
         }
-        if (esc > 0) {
+        if (escaped) {
             for (int i = 0; i < n; i++) {
                 if (z.get(INT_LE, 4L * i) == QuantParams.ESCAPE) {
                     int bits = values.get(INT_LE, valuesOff + 4L * i);
@@ -154,24 +218,25 @@ public final class DenseCoder {
     }
 
     /**
-     * Decodes {@code n} residuals into {@code z}; the escaped values' bits are kept for
-     * {@link #patchEscapes}.
+     * Decodes the prediction flag and {@code n} residuals into {@code z}; the escaped
+     * values' bits are kept for {@link #patchEscapes}.
      *
-     * @return the bytes consumed (the whole payload)
+     * @return whether the frame is predicted from the previous reconstruction (else from {@link #mean()})
      * @throws CorruptFrameException if the payload does not decode to exactly {@code n} values
      */
-    public int decodeResiduals(MemorySegment in, long off, long len, MemorySegment z, FrameView f)
+    public boolean decodeResiduals(MemorySegment in, long off, long len, MemorySegment z, FrameView f)
             throws CorruptFrameException {
         dec.reset(in, off, len);
+        boolean fromPrevious = dec.decode(predictor) == 1;
         int esc = 0;
         for (int i = 0; i < n; i++) {
-            int t = dec.decode(residual[context[i]]);
-            context[i] = (byte) contextOf(t);
+            int t = dec.decode(residual[contextOf(i)]);
+            learn(i, t);
             int code = t;
             if (t >= 16) {
-                int len2 = (t - 16) / 4 + 5;
-                int extra = len2 - 3;
-                code = (1 << (len2 - 1)) | ((t - 16) & 3) << extra | readBits(extra);
+                int bitLength = (t - 16) / 4 + 5;
+                int extra = bitLength - 3;
+                code = (1 << (bitLength - 1)) | ((t - 16) & 3) << extra | readBits(extra);
             }
             if (code == QuantParams.ESCAPE) {
                 esc++;
@@ -187,7 +252,7 @@ public final class DenseCoder {
             }
         }
         check(f);
-        return (int) len;
+        return fromPrevious;
     }
 
     /** Writes the exact bits of the escaped values of the last decoded frame into {@code recon}. */
@@ -201,12 +266,13 @@ public final class DenseCoder {
     }
 
     /**
-     * Codes the {@code 4n} plane bytes of a lossless frame into {@code out}.
+     * Codes the XOR flag and the {@code 4n} plane bytes of a lossless frame into {@code out}.
      *
      * @return the bytes written
      */
-    public int encodePlanes(MemorySegment p, MemorySegment out) {
+    public int encodePlanes(boolean xored, MemorySegment p, MemorySegment out) {
         enc.reset(out, 0, out.byteSize());
+        enc.encode(predictor, xored ? 1 : 0);
         for (int plane = 0; plane < 4; plane++) {
             AdaptiveModel m = planes[plane];
             long base = (long) plane * n;
@@ -218,13 +284,15 @@ public final class DenseCoder {
     }
 
     /**
-     * Decodes the {@code 4n} plane bytes of a lossless frame into {@code p}.
+     * Decodes the XOR flag and the {@code 4n} plane bytes of a lossless frame into {@code p}.
      *
+     * @return whether the planes are XORed with the previous frame
      * @throws CorruptFrameException if the payload does not decode to exactly {@code 4n} bytes
      */
-    public void decodePlanes(MemorySegment in, long off, long len, MemorySegment p, FrameView f)
+    public boolean decodePlanes(MemorySegment in, long off, long len, MemorySegment p, FrameView f)
             throws CorruptFrameException {
         dec.reset(in, off, len);
+        boolean xored = dec.decode(predictor) == 1;
         for (int plane = 0; plane < 4; plane++) {
             AdaptiveModel m = planes[plane];
             long base = (long) plane * n;
@@ -233,6 +301,7 @@ public final class DenseCoder {
             }
         }
         check(f);
+        return xored;
     }
 
     private void check(FrameView f) throws CorruptFrameException {
