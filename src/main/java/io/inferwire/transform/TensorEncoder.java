@@ -4,6 +4,7 @@ import static io.inferwire.memory.Layouts.INT_LE;
 
 import io.inferwire.lz4.Lz4Block;
 import io.inferwire.memory.internal.Checks;
+import io.inferwire.proto.v1.Encoding;
 import io.inferwire.proto.v1.FrameKind;
 import io.inferwire.proto.v1.StreamHeader;
 import io.inferwire.proto.v1.Transform;
@@ -26,6 +27,9 @@ import java.nio.ByteBuffer;
  * come first, after {@link #requestKey()}, every {@link TensorCodec#keyInterval()}
  * frames, and whenever a KEY frame would be the smaller one.
  *
+ * <p>LZ4 is tried on every frame until it fails to shrink one, then on one frame in
+ * 16 until it pays again (packed residuals of independent rows seldom shrink).
+ *
  * <p>All buffers come from the arena given at construction; in steady state
  * {@link #encode} allocates nothing on the heap. One encoder serves one stream and is
  * not thread-safe.
@@ -41,15 +45,17 @@ public final class TensorEncoder {
     private final QuantParams qp;
     private final double bound;
     private final FrameEncoder frames;
-    private final Lz4Block lz4;
+    // One compressor per source buffer: each keeps a view of the last segment it read.
+    private final Lz4Block probeA;
+    private final Lz4Block probeB;
 
     private MemorySegment recon;
     private MemorySegment candA;
     private MemorySegment candB;
     private final MemorySegment zA;
     private final MemorySegment zB;
-    private MemorySegment payA;
-    private MemorySegment payB;
+    private final MemorySegment payA;
+    private final MemorySegment payB;
     private final MemorySegment scratch;
     private final DenseCoder coder;
 
@@ -62,6 +68,10 @@ public final class TensorEncoder {
     private FrameKind lastKind;
     private int lastTransform;
     private double lastBound;
+    private int lz4Skip;
+
+    /** After LZ4 fails to shrink a frame, it is tried again on every this many frames. */
+    static final int LZ4_RETRY = 16;
 
     TensorEncoder(TensorCodec codec, Arena arena) {
         this.codec = codec;
@@ -79,7 +89,8 @@ public final class TensorEncoder {
                 maxPayload,
                 dense ? FrameEncoder.Compression.NONE : FrameEncoder.Compression.LZ4,
                 codec.checksums());
-        this.lz4 = new Lz4Block();
+        this.probeA = new Lz4Block();
+        this.probeB = new Lz4Block();
         this.recon = arena.allocate(bytes, 64);
         this.candA = arena.allocate(bytes, 64);
         this.candB = arena.allocate(bytes, 64);
@@ -187,13 +198,15 @@ public final class TensorEncoder {
             if (decideNow()) {
                 backend.xorSplit(values, offset, recon, 0, true, payA, 0, n);
                 backend.xorSplit(values, offset, recon, 0, false, payB, 0, n);
-                int sa = Math.min(bytes, lz4.compress(payA, 0, bytes, scratch, 0));
-                int sb = Math.min(bytes, lz4.compress(payB, 0, bytes, scratch, 0));
+                int sa = Math.min(bytes, probeA.compress(payA, 0, bytes, scratch, 0));
+                int sb = Math.min(bytes, probeB.compress(payB, 0, bytes, scratch, 0));
                 deltaPays = sa < sb;
                 delta = deltaPays;
-                MemorySegment chosen = delta ? payA : payB;
+                if (!delta) {
+                    MemorySegment.copy(payB, 0, payA, 0, bytes); // the frame encoder always reads payA
+                }
                 MemorySegment.copy(values, offset, recon, 0, bytes);
-                return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, chosen, bytes);
+                return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, payA, bytes);
             }
             delta = deltaPays;
         }
@@ -214,7 +227,10 @@ public final class TensorEncoder {
             deltaPays = sa < sb;
             delta = deltaPays;
             if (!delta) {
-                swapCandidates();
+                MemorySegment t = candA;
+                candA = candB;
+                candB = t;
+                MemorySegment.copy(payB, 0, payA, 0, sb); // the frame encoder always reads payA
                 size = sb;
             } else {
                 size = sa;
@@ -233,15 +249,6 @@ public final class TensorEncoder {
         recon = candA;
         candA = t;
         return emit(delta, Transform.TRANSFORM_QUANT_PACKED_VALUE, bound, payA, size);
-    }
-
-    private void swapCandidates() {
-        MemorySegment t = candA;
-        candA = candB;
-        candB = t;
-        t = payA;
-        payA = payB;
-        payB = t;
     }
 
     /** Quantizes against the reconstruction (or zero), packs, appends escapes; returns the payload size. */
@@ -330,7 +337,14 @@ public final class TensorEncoder {
         int[] dims = delta ? NO_SHAPE : shape;
         double e = delta && errorBound == lastBound ? 0 : errorBound;
         int t = delta && transform == lastTransform ? 0 : transform;
+        boolean attempt = lz4Skip == 0;
+        frames.tryCompression(attempt);
         int len = frames.encode(codec.streamId(), seq, kind, e, dims, t, payload, 0, size);
+        if (!attempt) {
+            lz4Skip--;
+        } else if (frames.lastEncoding() == Encoding.ENCODING_RAW && size >= FrameEncoder.MIN_COMPRESS_BYTES) {
+            lz4Skip = LZ4_RETRY - 1; // it did not pay: try again in LZ4_RETRY frames
+        }
         lastKind = kind;
         lastTransform = transform;
         lastBound = errorBound;

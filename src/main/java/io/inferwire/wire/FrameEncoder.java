@@ -35,7 +35,7 @@ public final class FrameEncoder {
     public static final int MAX_HEADER_BYTES = 128;
 
     /** Payloads shorter than this are stored raw without trying LZ4. */
-    static final int MIN_COMPRESS_BYTES = 32;
+    public static final int MIN_COMPRESS_BYTES = 32;
 
     /** Whether payloads are LZ4-compressed. */
     public enum Compression {
@@ -55,6 +55,7 @@ public final class FrameEncoder {
     private long frameOffset;
     private int frameLength;
     private Encoding lastEncoding = Encoding.ENCODING_RAW;
+    private boolean tryCompression = true;
 
     /**
      * Creates an encoder for payloads of at most {@code maxPayloadBytes}, allocating its
@@ -142,7 +143,7 @@ public final class FrameEncoder {
         long at = MAX_HEADER_BYTES;
         int stored = length;
         Encoding encoding = Encoding.ENCODING_RAW;
-        if (lz4 != null && length >= MIN_COMPRESS_BYTES) {
+        if (lz4 != null && tryCompression && length >= MIN_COMPRESS_BYTES) {
             int c = lz4.compress(payload, offset, length, buffer, at);
             if (c < length) {
                 stored = c;
@@ -232,6 +233,14 @@ public final class FrameEncoder {
         frameLength = header + stored;
         lastEncoding = encoding;
         return frameLength;
+    }
+
+    /**
+     * Whether the next frames try LZ4 (when this encoder compresses at all); a caller
+     * that knows its payloads will not shrink can skip the attempt. On by default.
+     */
+    public void tryCompression(boolean on) {
+        this.tryCompression = on;
     }
 
     /** The buffer holding the last encoded frame; owned by the arena given at construction. */
