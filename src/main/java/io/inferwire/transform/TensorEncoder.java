@@ -83,7 +83,8 @@ public final class TensorEncoder {
         this.bound = codec.errorBound();
         this.qp = lossless ? null : QuantParams.of(bound);
         long bytes = 4L * n;
-        int maxPayload = (int) Math.max(bytes, dense ? DenseCoder.maxBytes(n) : 0);
+        // Room for the largest frame, and for a stream header of up to 4 KiB.
+        int maxPayload = (int) Math.max(Math.max(bytes, 4096), dense ? DenseCoder.maxBytes(n) : 0);
         this.frames = new FrameEncoder(
                 arena,
                 maxPayload,
