@@ -44,8 +44,107 @@ final class GoldenVectors {
 
     private GoldenVectors() {}
 
+    /**
+     * A float {@code x} with {@code fl(fl(x - r) * inverse) == target} exactly (the
+     * quantizer's {@code t}), searched within 256 ulps of {@code r + target * step};
+     * NaN when there is none.
+     */
+    static float exactT(QuantParams p, float r, float target) {
+        float x0 = r + target * p.step();
+        float up = x0;
+        float down = x0;
+        for (int k = 0; k < 256; k++) {
+            if ((up - r) * p.inverse() == target) {
+                return up;
+            }
+            if ((down - r) * p.inverse() == target) {
+                return down;
+            }
+            up = Math.nextUp(up);
+            down = Math.nextDown(down);
+        }
+        return Float.NaN;
+    }
+
+    /**
+     * A float {@code x} that quantizes to {@code q} over {@code r} with the largest
+     * {@code |fl(x - rn)| <= accept} (kept) or, when {@code over}, the smallest one above
+     * it (escaped), among the floats within 256 ulps of {@code rn + accept}; NaN when
+     * there is none.
+     */
+    static float acceptEdge(QuantParams p, float r, int q, boolean over) {
+        float rn = r + (float) q * p.step();
+        float x0 = rn + (q < 0 ? -p.accept() : p.accept());
+        float best = Float.NaN;
+        float bestD = over ? Float.POSITIVE_INFINITY : -1f;
+        float up = x0;
+        float down = x0;
+        for (int k = 0; k < 256; k++) {
+            for (float x : new float[] {up, down}) {
+                float t = (x - r) * p.inverse();
+                int qq = (int) ((t + QuantParams.ROUND_MAGIC) - QuantParams.ROUND_MAGIC);
+                float d = Math.abs(x - rn);
+                if (qq == q
+                        && Math.abs(t) < QuantParams.Q_LIMIT
+                        && (over ? d > p.accept() && d < bestD : d <= p.accept() && d > bestD)) {
+                    best = x;
+                    bestD = d;
+                }
+            }
+            up = Math.nextUp(up);
+            down = Math.nextDown(down);
+        }
+        return best;
+    }
+
+    /** An intra value whose {@code t} is exactly {@code k + 0.5} (a tie), for the first {@code k} from {@code from} away from 0 that has one. */
+    static float firstTie(QuantParams p, int from) {
+        int dir = from < 0 ? -1 : 1;
+        for (int k = from; Math.abs(k) < Math.abs(from) + 1000; k += dir) {
+            float x = exactT(p, 0f, k + dir * 0.5f);
+            if (!Float.isNaN(x)) {
+                return x;
+            }
+        }
+        return Float.NaN;
+    }
+
+    /** Values on the quantizer's edges for bound {@code e}, intra (prediction 0). */
+    static int[] edges(double e) {
+        QuantParams p = QuantParams.of(e);
+        float[] v = {
+            exactT(p, 0f, QuantParams.Q_LIMIT), // t == Q_LIMIT: escaped
+            exactT(p, 0f, -QuantParams.Q_LIMIT),
+            exactT(p, 0f, Math.nextDown(QuantParams.Q_LIMIT)), // just inside: kept, q = 2^22 - 2 (tie to even)
+            firstTie(p, 2), // t = k + 0.5 for the first k >= 2 that has one: rounds to even
+            firstTie(p, -3),
+            acceptEdge(p, 0f, 0, false), // error exactly accept: kept
+            acceptEdge(p, 0f, 0, true), // error one float over accept: escaped
+            acceptEdge(p, 0f, 7, false), // the largest error kept around q = 7
+            acceptEdge(p, 0f, -9, false), // the largest error kept around q = -9
+        };
+        int[] bits = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            if (Float.isNaN(v[i])) {
+                throw new AssertionError("no edge value " + i + " for bound " + e);
+            }
+            bits[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return bits;
+    }
+
     /** The bits of values that every codec must get right, in the order the README lists them. */
     static int[] specials() {
+        int[] edges4 = edges(1e-4);
+        int[] edges2 = edges(1e-2);
+        int[] sp = specialValues();
+        int[] all = java.util.Arrays.copyOf(sp, sp.length + edges4.length + edges2.length);
+        System.arraycopy(edges4, 0, all, sp.length, edges4.length);
+        System.arraycopy(edges2, 0, all, sp.length + edges4.length, edges2.length);
+        return all;
+    }
+
+    private static int[] specialValues() {
         float step = (float) (2 * 1e-4);
         return new int[] {
             0x7fc00001, // quiet NaN, payload 1
