@@ -303,25 +303,31 @@ class TensorPropertiesTest {
                     .build()
                     .newDecoder(arena);
             FrameStreamReader reader = new FrameStreamReader(arena);
-            MemorySegment in = arena.allocate(4L * n);
-            MemorySegment o = arena.allocate(4L * n);
+            // The caller's segments: native or heap (float[]), at any byte offset.
+            boolean heapIn = r.nextInt(4) == 0;
+            long inAt = heapIn ? 4L * r.nextInt(4) : r.nextInt(16);
+            long outAt = r.nextInt(16);
+            MemorySegment in = heapIn ? MemorySegment.ofArray(new float[n + 4]) : arena.allocate(4L * n + inAt);
+            MemorySegment o = r.nextInt(4) == 0
+                    ? MemorySegment.ofArray(new byte[(int) (4L * n + outAt)])
+                    : arena.allocate(4L * n + outAt);
             MemorySegment frame = arena.allocate(enc.buffer().byteSize());
             for (int f = 0; f < rows.length; f++) {
                 if (r.nextInt(50) == 0) {
                     enc.requestKey();
                 }
-                MemorySegment.copy(rows[f], 0, in, FLOAT_LE, 0, n);
-                int len = enc.encode(in, 0);
+                MemorySegment.copy(rows[f], 0, in, FLOAT_LE, inAt, n);
+                int len = enc.encode(in, inAt);
                 MemorySegment.copy(enc.buffer(), enc.frameOffset(), frame, 0, len);
                 reader.feed(frame.asSlice(0, len));
-                if (!reader.next() || dec.decode(reader, o, 0) != n || reader.next()) {
+                if (!reader.next() || dec.decode(reader, o, outAt) != n || reader.next()) {
                     throw new AssertionError("frame " + f + " did not decode as one tensor frame");
                 }
-                long m = o.mismatch(enc.reconstruction());
+                long m = o.asSlice(outAt, 4L * n).mismatch(enc.reconstruction());
                 if (m >= 0) {
                     throw new AssertionError("frame " + f + ": decoder differs from the encoder's reconstruction");
                 }
-                MemorySegment.copy(o, FLOAT_LE, 0, out[f], 0, n);
+                MemorySegment.copy(o, FLOAT_LE, outAt, out[f], 0, n);
             }
         }
         return out;
