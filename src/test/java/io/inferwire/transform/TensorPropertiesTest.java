@@ -70,9 +70,9 @@ class TensorPropertiesTest {
         return Arbitraries.of(available());
     }
 
-    /** A bound in [1e-6, 1], log-uniform. */
+    /** A bound in [1e-6, 1], log-uniform; one time in ten anywhere in float32's legal range (1e-38 .. 1e38). */
     static double bound(SplittableRandom r) {
-        return Math.pow(10, -6 + 6 * r.nextDouble());
+        return r.nextInt(10) == 0 ? Math.pow(10, -37.9 + 75.9 * r.nextDouble()) : Math.pow(10, -6 + 6 * r.nextDouble());
     }
 
     static float special(SplittableRandom r) {
@@ -144,7 +144,7 @@ class TensorPropertiesTest {
         }
     }
 
-    @Property(tries = 250)
+    @Property(tries = 200)
     void everyKernelOfEveryBackendMatchesTheOracle(
             @ForAll Kind xKind,
             @ForAll Kind prevKind,
@@ -377,7 +377,7 @@ class TensorPropertiesTest {
         }
     }
 
-    @Property(tries = 80)
+    @Property(tries = 60)
     void losslessStreamsAreBitExact(
             @ForAll("backends") Backend backend,
             @ForAll Kind kind,
