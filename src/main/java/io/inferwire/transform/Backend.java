@@ -99,8 +99,10 @@ public interface Backend {
 
     /**
      * The decoder's half of {@link #quantize}: {@code next[i] = r + (float) q * step}
-     * for every code that is not {@link QuantParams#ESCAPE}; escaped slots of
-     * {@code next} are left for the caller to fill with the exact bits.
+     * for every code that is not {@link QuantParams#ESCAPE}. What an implementation
+     * writes into escaped slots of {@code next} is unspecified (the scalar reference
+     * leaves them as they were, the vector backend writes {@code r + (float) q * step}
+     * there too): the caller fills them with the exact bits.
      */
     void dequantize(
             MemorySegment z,
