@@ -46,6 +46,7 @@ public final class TensorDecoder {
     private QuantParams qp;
     private long lastSeq = -1;
     private int lastTransform;
+    private double streamBound;
 
     TensorDecoder(TensorCodec codec, Arena arena) {
         this.codec = codec;
@@ -102,6 +103,9 @@ public final class TensorDecoder {
                     f,
                     "DELTA frame without its reference (no valid KEY frame since the stream started or since a"
                             + " rejected frame)");
+        }
+        if (key || f.errorBound() != 0) {
+            streamBound = f.errorBound(); // a DELTA frame that leaves it out keeps the last one
         }
         int t = f.transformNumber();
         if (!key && t == 0) {
@@ -194,11 +198,8 @@ public final class TensorDecoder {
     }
 
     private QuantParams params(FrameView f) throws CorruptFrameException {
-        double e = f.errorBound();
-        if (e == 0 && f.kind() == FrameKind.FRAME_KIND_DELTA) {
-            e = lastBound; // inherited from the frame before
-        }
-        if (Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(lastBound)) {
+        double e = streamBound;
+        if (qp == null || Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(lastBound)) {
             try {
                 qp = QuantParams.of(e);
             } catch (IllegalArgumentException ex) {

@@ -69,6 +69,7 @@ public final class TensorEncoder {
     private int lastTransform;
     private double lastBound;
     private int lz4Skip;
+    private boolean predicted;
 
     /** After LZ4 fails to shrink a frame, it is tried again on every this many frames. */
     static final int LZ4_RETRY = 16;
@@ -292,6 +293,7 @@ public final class TensorEncoder {
             if (size > 4 * n) {
                 return denseFallback(values, offset);
             }
+            predicted = xored;
             return emit(!key, Transform.TRANSFORM_XOR_CODED_VALUE, 0, payA, size);
         }
         // Predict from the previous reconstruction (a delta) or from the running mean
@@ -320,6 +322,7 @@ public final class TensorEncoder {
         recon = candA;
         candA = t;
         coder.updateMean(recon);
+        predicted = fromPrevious;
         return emit(!key, Transform.TRANSFORM_QUANT_CODED_VALUE, bound, payA, size);
     }
 
@@ -331,7 +334,11 @@ public final class TensorEncoder {
         return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, payA, 4 * n);
     }
 
+    /** A packed frame: predicted from the previous reconstruction exactly when it is a DELTA. */
     private int emit(boolean delta, int transform, double errorBound, MemorySegment payload, int size) {
+        if (transform == Transform.TRANSFORM_XOR_PLANES_VALUE || transform == Transform.TRANSFORM_QUANT_PACKED_VALUE) {
+            predicted = delta;
+        }
         FrameKind kind = delta ? FrameKind.FRAME_KIND_DELTA : FrameKind.FRAME_KIND_KEY;
         // A DELTA frame inherits shape, bound and transform from the frame before it:
         // only what changed is written.
@@ -377,6 +384,15 @@ public final class TensorEncoder {
     /** The kind of the last encoded frame, or null before the first. */
     public FrameKind lastKind() {
         return lastKind;
+    }
+
+    /**
+     * Whether the last frame was predicted from the previous reconstruction (a DELTA
+     * that is not intra-coded); false for KEY frames and for DENSE frames coded from the
+     * running mean.
+     */
+    public boolean lastPredicted() {
+        return predicted;
     }
 
     /** The transform wire number of the last tensor frame. */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.inferwire.Seeds;
 import io.inferwire.StreamException;
 import io.inferwire.TestArena;
-import io.inferwire.proto.v1.FrameKind;
 import io.inferwire.wire.FrameStreamReader;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -63,8 +62,7 @@ class KeyDeltaChoiceTest {
                 MemorySegment.copy(enc.buffer(), enc.frameOffset(), frame, 0, len);
                 reader.feed(frame.asSlice(0, len));
                 assertTrue(reader.next());
-                if (reader.frame().kind() == FrameKind.FRAME_KIND_DELTA
-                        && !reader.frame().intra()) {
+                if (enc.lastPredicted()) {
                     predicted++;
                 } else {
                     fromZero++;

@@ -250,4 +250,30 @@ class TensorCodecTest {
             }
         }
     }
+
+    /** Found by TensorPropertiesTest: a DELTA that inherits its bound from a lossless fallback KEY. */
+    @Test
+    void deltaAfterALosslessFallbackKeyInheritsTheBound() throws Exception {
+        int n = 64;
+        float[][] rows = new float[4][n];
+        java.util.Arrays.fill(rows[0], Float.NaN); // all escapes: sent as a lossless KEY carrying the bound
+        for (int f = 1; f < rows.length; f++) {
+            for (int i = 0; i < n; i++) {
+                rows[f][i] = 0.01f * i + 1e-3f * f;
+            }
+        }
+        for (TensorCodec.Packing packing : TensorCodec.Packing.values()) {
+            TensorCodec codec = TensorCodec.builder()
+                    .shape(n)
+                    .errorBound(1e-3)
+                    .packing(packing)
+                    .decisionInterval(1)
+                    .build();
+            try (TestArena arena = TestArena.open()) {
+                TensorRoundTrip rt = TensorRoundTrip.run(codec, rows, arena);
+                assertEquals("KEY", rt.kinds.get(0));
+                assertWithinBound(rows, rt.decoded, 1e-3);
+            }
+        }
+    }
 }

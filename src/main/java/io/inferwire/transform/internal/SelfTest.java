@@ -16,6 +16,10 @@ import java.util.SplittableRandom;
  */
 public final class SelfTest {
 
+    private static final int[] EDGES_1E4 = {
+        0x4451b714, 0xc451b714, 0x4451b713, 0x3a03126f, 0xba6bedfa, 0x38d1b716, 0x38d1b717, 0x3ac49ba5, 0xbaf9096a
+    };
+
     private SelfTest() {}
 
     /** Null when {@code b} matches the reference, else what differed. */
@@ -31,6 +35,11 @@ public final class SelfTest {
                 float v = (float) (rnd.nextGaussian() * 0.05);
                 x.set(INT_LE, 4L * i, i % 61 < specials.length ? specials[i % 61] : Float.floatToRawIntBits(v));
                 prev.set(INT_LE, 4L * i, Float.floatToRawIntBits(v + (float) (rnd.nextGaussian() * 1e-3)));
+            }
+            // Values on the quantizer's edges at bound 1e-4, intra (from the golden vectors):
+            // t = +-Q_LIMIT, just inside it, rounding ties, errors of exactly accept and one over.
+            for (int k = 0; k < EDGES_1E4.length; k++) {
+                x.set(INT_LE, 4L * (100 + 8 * k + k % 8), EDGES_1E4[k]);
             }
             MemorySegment a = arena.allocate(4L * n);
             MemorySegment e = arena.allocate(4L * n);
@@ -48,19 +57,21 @@ public final class SelfTest {
                     return "xorMerge(hasRef=" + hasRef + ") differs";
                 }
             }
-            QuantParams p = QuantParams.of(1e-3);
-            for (boolean intra : new boolean[] {false, true}) {
-                int escE = ref.quantize(x, 0, prev, 0, intra, p, e, 0, e2, 0, n);
-                int escA = b.quantize(x, 0, prev, 0, intra, p, a, 0, a2, 0, n);
-                if (escE != escA || a.mismatch(e) >= 0 || a2.mismatch(e2) >= 0) {
-                    return "quantize(intra=" + intra + ") differs";
-                }
-                ref.dequantize(e, 0, prev, 0, intra, p, e2, 0, n);
-                b.dequantize(e, 0, prev, 0, intra, p, a2, 0, n);
-                for (int i = 0; i < n; i++) {
-                    if (e.get(INT_LE, 4L * i) != QuantParams.ESCAPE
-                            && e2.get(INT_LE, 4L * i) != a2.get(INT_LE, 4L * i)) {
-                        return "dequantize(intra=" + intra + ") differs at value " + i;
+            for (double bound : new double[] {1e-3, 1e-4}) {
+                QuantParams p = QuantParams.of(bound);
+                for (boolean intra : new boolean[] {false, true}) {
+                    int escE = ref.quantize(x, 0, prev, 0, intra, p, e, 0, e2, 0, n);
+                    int escA = b.quantize(x, 0, prev, 0, intra, p, a, 0, a2, 0, n);
+                    if (escE != escA || a.mismatch(e) >= 0 || a2.mismatch(e2) >= 0) {
+                        return "quantize(bound=" + bound + ", intra=" + intra + ") differs";
+                    }
+                    ref.dequantize(e, 0, prev, 0, intra, p, e2, 0, n);
+                    b.dequantize(e, 0, prev, 0, intra, p, a2, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        if (e.get(INT_LE, 4L * i) != QuantParams.ESCAPE
+                                && e2.get(INT_LE, 4L * i) != a2.get(INT_LE, 4L * i)) {
+                            return "dequantize(intra=" + intra + ") differs at value " + i;
+                        }
                     }
                 }
             }
