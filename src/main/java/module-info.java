@@ -7,6 +7,7 @@
  *   <li>{@code io.inferwire.memory}: byte-order layouts.</li>
  *   <li>{@code io.inferwire.lz4}: LZ4 blocks and the LZ4 frame format over off-heap segments.</li>
  *   <li>{@code io.inferwire.wire}: frame encoder, flyweight frame view, stream reader and writer.</li>
+ *   <li>{@code io.inferwire.entropy}: adaptive range coding whose models persist across frames.</li>
  *   <li>{@code io.inferwire.proto.v1}: the protobuf classes generated from {@code proto/}.</li>
  * </ul>
  *
@@ -22,6 +23,7 @@ module io.inferwire {
     exports io.inferwire.memory;
     exports io.inferwire.lz4;
     exports io.inferwire.wire;
+    exports io.inferwire.entropy;
     exports io.inferwire.proto.v1;
 
     opens io.inferwire.cli to
