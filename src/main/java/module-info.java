@@ -9,6 +9,7 @@
  *   <li>{@code io.inferwire.wire}: frame encoder, flyweight frame view, stream reader and writer.</li>
  *   <li>{@code io.inferwire.entropy}: adaptive range coding whose models persist across frames.</li>
  *   <li>{@code io.inferwire.tokens}: the token stream codec (steps of tokens, text, logprobs).</li>
+ *   <li>{@code io.inferwire.sse}: OpenAI chat-completion SSE streams carried as token streams.</li>
  *   <li>{@code io.inferwire.proto.v1}: the protobuf classes generated from {@code proto/}.</li>
  * </ul>
  *
@@ -26,6 +27,7 @@ module io.inferwire {
     exports io.inferwire.wire;
     exports io.inferwire.entropy;
     exports io.inferwire.tokens;
+    exports io.inferwire.sse;
     exports io.inferwire.proto.v1;
 
     opens io.inferwire.cli to

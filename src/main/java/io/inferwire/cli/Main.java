@@ -17,7 +17,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Carries inference outputs (tokens, logits, embeddings) in few bytes: framing, LZ4, inspection.",
-        subcommands = {DemoCommand.class, InspectCommand.class, Lz4Command.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            InspectCommand.class,
+            Lz4Command.class,
+            SseCommand.Encode.class,
+            SseCommand.Decode.class,
+            SseCommand.Stats.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     @CommandLine.Spec
