@@ -44,6 +44,7 @@ public final class TokenDecoder {
     private boolean ended;
     private long steps;
     private double bound;
+    private boolean primed;
 
     /** A decoder waiting for its stream's HEADER frame. */
     public TokenDecoder() {}
@@ -83,9 +84,15 @@ public final class TokenDecoder {
                         seq,
                         -1);
             }
-            if (model == null || Double.compare(frame.errorBound(), bound) != 0) {
-                model = new StepModel(coder, frame.errorBound(), TokenEncoder.TABLE_BITS);
+            String p = h.getMetadataOrDefault(TokenEncoder.PRIOR_KEY, "none");
+            if (!p.equals("1") && !p.equals("none")) {
+                throw new UnsupportedFormatException("unknown token model prior " + p, id, seq, -1);
             }
+            boolean primed = p.equals("1");
+            if (model == null || Double.compare(frame.errorBound(), bound) != 0 || primed != this.primed) {
+                model = new StepModel(coder, frame.errorBound(), TokenEncoder.TABLE_BITS, primed);
+            }
+            this.primed = primed;
             model.reset();
             bound = frame.errorBound();
             header = h;

@@ -40,6 +40,8 @@ public final class TokenEncoder {
     public static final String FORMAT_KEY = "inferwire.tokens";
     /** The format version this code writes and reads. */
     public static final String FORMAT_VERSION = "1";
+    /** The metadata key naming the prior the models start from: {@code "1"} or {@code "none"}. */
+    public static final String PRIOR_KEY = "inferwire.tokens.prior";
 
     static final int TABLE_BITS = 16;
     private static final int UNIT_AT = 128;
@@ -48,6 +50,7 @@ public final class TokenEncoder {
     private final long streamId;
     private final double errorBound;
     private final int checkpointInterval;
+    private final boolean prior;
     private final Coder coder = Coder.encoder();
     private final StepModel model;
     private final long[] span = new long[2];
@@ -69,7 +72,8 @@ public final class TokenEncoder {
         this.streamId = b.streamId;
         this.errorBound = b.errorBound;
         this.checkpointInterval = b.checkpointInterval;
-        this.model = new StepModel(coder, errorBound, TABLE_BITS);
+        this.prior = b.prior;
+        this.model = new StepModel(coder, errorBound, TABLE_BITS, b.prior);
         allocate(4096);
     }
 
@@ -83,8 +87,19 @@ public final class TokenEncoder {
         private long streamId;
         private double errorBound;
         private int checkpointInterval = 64;
+        private boolean prior = true;
 
         private Builder() {}
+
+        /**
+         * Whether the models start from the built-in prior (trained on generic English
+         * text and chat-completion chunk templates; the default) or from nothing. The
+         * choice is written in the header, so decoders follow it.
+         */
+        public Builder prior(boolean on) {
+            this.prior = on;
+            return this;
+        }
 
         /** The stream id written in the full frames. */
         public Builder streamId(long id) {
@@ -148,6 +163,7 @@ public final class TokenEncoder {
         }
         byte[] h = header.toBuilder()
                 .putMetadata(FORMAT_KEY, FORMAT_VERSION)
+                .putMetadata(PRIOR_KEY, prior ? "1" : "none")
                 .build()
                 .toByteArray();
         ensure(h.length);

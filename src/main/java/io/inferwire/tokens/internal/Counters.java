@@ -24,6 +24,11 @@ public final class Counters {
         Arrays.fill(n, (byte) 0);
     }
 
+    public void copyFrom(Counters o) {
+        System.arraycopy(o.p, 0, p, 0, p.length);
+        System.arraycopy(o.n, 0, n, 0, n.length);
+    }
+
     public int size() {
         return p.length;
     }

@@ -65,6 +65,7 @@ public final class StepModel {
     private final TextModel text;
     private final TextModel side;
 
+    private final boolean primed;
     private byte[] lastExtra = new byte[0];
     /** Length of the previous step's extra, -1 when it had none. */
     private int lastExtraLength = -1;
@@ -76,9 +77,10 @@ public final class StepModel {
      * @param bound the logprob error bound, 0 for lossless
      * @param tableBits log2 of the text model's hashed table sizes
      */
-    public StepModel(Coder c, double bound, int tableBits) {
+    public StepModel(Coder c, double bound, int tableBits, boolean primed) {
         this.c = c;
         this.bound = bound;
+        this.primed = primed;
         this.text = new TextModel(tableBits);
         this.side = new TextModel(Math.max(10, tableBits - 2));
     }
@@ -93,9 +95,60 @@ public final class StepModel {
         ends.reset();
         text.reset();
         side.reset();
+        if (primed) {
+            StepModel prior = Prior.MODEL;
+            numbers.copyFrom(prior.numbers);
+            flags.copyFrom(prior.flags);
+            ends.copyFrom(prior.ends);
+            text.copyFrom(prior.text);
+            side.copyFrom(prior.side);
+        }
         lastExtra = new byte[0];
         lastExtraLength = -1;
     }
+
+    /**
+     * The prior: models trained once per JVM on the text resources next to this class
+     * (generic English prose in the style of chat answers, and chat-completion chunk
+     * templates), copied into a stream's models at every reset. The resources are
+     * part of the format: changing them changes what a stream decodes to.
+     */
+    private static final class Prior {
+        static final StepModel MODEL = train();
+
+        private static StepModel train() {
+            Coder coder = Coder.encoder();
+            StepModel m = new StepModel(coder, 0, io.inferwire.tokens.internal.StepModel.PRIOR_TABLE_BITS, false);
+            m.reset();
+            java.lang.foreign.MemorySegment scratch = java.lang.foreign.MemorySegment.ofArray(new byte[1 << 16]);
+            String text = resource("prior-text.txt");
+            for (String piece : text.split("(?= )|(?<=\\n)(?!\\n)|(?=[.,:;!?*#`()\\n])")) {
+                coder.rangeEncoder().reset(scratch, 0, scratch.byteSize());
+                m.code(new TokenStep(null, null, piece.getBytes(StandardCharsets.UTF_8), null, null, null, null));
+                coder.rangeEncoder().finish();
+            }
+            for (String line : resource("prior-json.txt").split("\\n")) {
+                coder.rangeEncoder().reset(scratch, 0, scratch.byteSize());
+                m.code(new TokenStep(null, null, null, null, null, null, line.getBytes(StandardCharsets.UTF_8)));
+                coder.rangeEncoder().finish();
+            }
+            return m;
+        }
+
+        private static String resource(String name) {
+            try (java.io.InputStream in = StepModel.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource " + name);
+                }
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Table size of the prior; streams use the same so the state can be copied. */
+    public static final int PRIOR_TABLE_BITS = 16;
 
     /** Upper bound of the coded size of {@code s} in bytes. */
     public static long bound(TokenStep s) {

@@ -48,12 +48,19 @@ public final class TextModel {
     }
 
     private static final int INPUTS = 7;
+    /** Mixer learning rate (tuned on generic text; low because the prior trains the weights). */
+    private static final int LR = 1;
+
+    private static final int LIMIT = 60;
+    /** Mixer weight sets: bit position x class of the last byte. */
+    private static final int SETS = 8 * 4;
+
     private final int bits;
     private final int mask;
-    private final Counters o0 = new Counters(256, 60);
-    private final Counters o1 = new Counters(1 << 16, 60);
+    private final Counters o0 = new Counters(256, LIMIT);
+    private final Counters o1 = new Counters(1 << 16, LIMIT);
     private final Counters[] hashed;
-    private final int[] weights = new int[256 * INPUTS];
+    private final int[] weights = new int[SETS * INPUTS];
     private final int[] st = new int[INPUTS];
     private final int[] idx = new int[INPUTS];
     private final int[] ctx = new int[4];
@@ -68,7 +75,7 @@ public final class TextModel {
         this.mask = (1 << bits) - 1;
         hashed = new Counters[4];
         for (int i = 0; i < 4; i++) {
-            hashed[i] = new Counters(1 << bits, 60);
+            hashed[i] = new Counters(1 << bits, LIMIT);
         }
         reset();
     }
@@ -98,6 +105,20 @@ public final class TextModel {
         h ^= h >>> 15;
         h *= 0x846CA68B;
         return h ^ (h >>> 16);
+    }
+
+    /** Takes over the state of {@code o} (a model of the same size). */
+    public void copyFrom(TextModel o) {
+        o0.copyFrom(o.o0);
+        o1.copyFrom(o.o1);
+        for (int i = 0; i < hashed.length; i++) {
+            hashed[i].copyFrom(o.hashed[i]);
+        }
+        System.arraycopy(o.weights, 0, weights, 0, weights.length);
+        c4 = o.c4;
+        word = o.word;
+        c0 = 1;
+        contexts();
     }
 
     /** Codes one byte (0..255) and returns it. */
@@ -145,6 +166,23 @@ public final class TextModel {
         return (c4 >>> 8) & 0xFF;
     }
 
+    private int wset() {
+        return (31 - Integer.numberOfLeadingZeros(c0)) * 4 + classOf(c4 & 0xFF);
+    }
+
+    private static int classOf(int b) {
+        if (b == ' ') {
+            return 0;
+        }
+        if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')) {
+            return 1;
+        }
+        if (b >= 0x80) {
+            return 2;
+        }
+        return 3;
+    }
+
     private int predict() {
         idx[0] = c0;
         idx[1] = ((c4 & 0xFF) << 8) | c0;
@@ -157,7 +195,7 @@ public final class TextModel {
             st[2 + k] = stretch(hashed[k].p12(idx[2 + k]));
         }
         st[6] = 256;
-        int w = c0 * INPUTS;
+        int w = wset() * INPUTS;
         long dot = 0;
         for (int i = 0; i < INPUTS; i++) {
             dot += (long) weights[w + i] * st[i];
@@ -166,8 +204,8 @@ public final class TextModel {
     }
 
     private void update(int bit, int p) {
-        int err = ((bit << 12) - p) * 6;
-        int w = c0 * INPUTS;
+        int err = ((bit << 12) - p) * LR;
+        int w = wset() * INPUTS;
         for (int i = 0; i < INPUTS; i++) {
             weights[w + i] += (st[i] * err) >> 10;
         }
