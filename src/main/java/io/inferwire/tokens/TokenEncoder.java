@@ -171,7 +171,15 @@ public final class TokenEncoder {
         model.reset();
         started = true;
         seq = 0;
-        return full(FrameKind.FRAME_KIND_HEADER_VALUE, UNIT_AT, h.length);
+        compacts = 0;
+        chain = 0;
+        // The HEADER carries chain = 0: it announces compact step frames.
+        long start = TokenFrames.full(
+                buffer, UNIT_AT, h.length, streamId, seq, FrameKind.FRAME_KIND_HEADER_VALUE, errorBound, true, 0);
+        frameOffset = start;
+        frameLength = (int) (UNIT_AT + h.length - start);
+        bytes += frameLength;
+        return frameLength;
     }
 
     /**

@@ -55,9 +55,11 @@ import java.lang.foreign.ValueLayout;
  * exempt from {@link ReaderOptions#requireChecksum()}): the next full frame of their
  * stream must carry the {@code chain} hash over them, checked here
  * ({@link ChecksumMismatchException}), and its explicit seq exposes compact frames that
- * were lost or repeated ({@link SequenceException}). A compact frame with no open
- * stream before it (first in the input, after END, or after a rejected frame) is a
- * {@link CorruptFrameException}. Only when the framing
+ * were lost or repeated ({@link SequenceException}). Compact frames are accepted only
+ * in a stream whose HEADER frame announced them (it carries {@code chain}) and only
+ * right after a HEADER, TOKENS or compact frame of that open stream; anywhere else
+ * (first in the input, after END, after a rejected frame, in a tensor stream) they are
+ * a {@link CorruptFrameException}. Only when the framing
  * itself is lost (a malformed or oversized length prefix) is the reader stuck: every
  * later call throws the same exception.
  *
@@ -414,7 +416,7 @@ public final class FrameStreamReader {
         // stream id and seq) holds may move its stream's sequence on.
         SequenceException gap = checkSequence(id, seq, kind, frameStart);
         frames++;
-        implied = true;
+        implied = kind == FrameKind.FRAME_KIND_HEADER || kind == FrameKind.FRAME_KIND_TOKENS;
         impliedId = id;
         if (gap != null) {
             deferred = true;
@@ -425,9 +427,12 @@ public final class FrameStreamReader {
     private void processCompact(MemorySegment s, long at, long length, boolean follows, long frameStart)
             throws StreamException {
         int slot = follows ? streams.find(impliedId) : -1;
-        if (slot < 0 || streams.state(slot) != StreamTable.OPEN) {
+        if (slot < 0 || streams.state(slot) != StreamTable.OPEN || !streams.compactOk(slot)) {
             throw new CorruptFrameException(
-                    "compact step frame without an open stream before it", follows ? impliedId : -1, -1, frameStart);
+                    "compact step frame not after a HEADER or TOKENS frame of an open stream that announced them",
+                    follows ? impliedId : -1,
+                    -1,
+                    frameStart);
         }
         long seq = streams.next(slot);
         view.imply(impliedId, seq, FrameKind.FRAME_KIND_TOKENS_VALUE);
@@ -518,6 +523,9 @@ public final class FrameStreamReader {
                 checkChain(slot, id, seq, frameStart);
             }
             streams.next(slot, seq + 1);
+        }
+        if (kind == FrameKind.FRAME_KIND_HEADER) {
+            streams.compactOk(slot, view.hasChain());
         }
         if (kind == FrameKind.FRAME_KIND_END) {
             streams.end(slot);

@@ -442,12 +442,12 @@ public final class FrameView {
     }
 
     /**
-     * Whether this is a compact token step frame: no field but exactly one of
-     * {@code step_bits} and {@code step}, or no field at all. Its stream, seq and kind
+     * Whether this is a compact token step frame: exactly one field, {@code step_bits}
+     * or {@code step}. Its stream, seq and kind
      * are implied by the frame before it; a {@link FrameStreamReader} fills them in.
      */
     public boolean isCompactStep() {
-        return fields == 0 || (fields == 1 && (hasStepBits || hasStep));
+        return fields == 1 && (hasStepBits || hasStep);
     }
 
     /** Whether the frame carries {@code step_bits}. */

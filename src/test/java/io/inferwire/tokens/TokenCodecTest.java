@@ -217,7 +217,7 @@ class TokenCodecTest {
         Frame f;
         while ((f = Frame.parseDelimitedFrom(in)) != null) {
             frames++;
-            if (f.hasStepBits() || f.hasStep() || f.getSerializedSize() == 0) {
+            if (f.hasStepBits() || f.hasStep()) {
                 compact++;
             }
         }

@@ -92,17 +92,12 @@ public final class TokenFrames {
 
     /**
      * Writes a compact step frame for the unit {@code b[unitAt, unitAt + length)}:
-     * {@code step_bits} when the unit packs, else {@code step} (header just before the
-     * unit), or an empty Frame for an empty unit. The frame's start and end go to
+     * {@code step_bits} when the unit packs (an empty unit is {@code step_bits} 0), else
+     * {@code step} (header just before the unit). The frame's start and end go to
      * {@code span[0]} and {@code span[1]}.
      */
     public static void compact(MemorySegment b, long unitAt, int length, long scratchAt, long[] span) {
         span[0] = scratchAt;
-        if (length == 0) {
-            ProtoWriter.varint(b, scratchAt, 0);
-            span[1] = scratchAt + 1;
-            return;
-        }
         if (CompactStep.packs(b, unitAt, length)) {
             long v = CompactStep.pack(b, unitAt, length);
             int vs = CodedOutputStream.computeUInt64SizeNoTag(v);

@@ -19,6 +19,7 @@ public final class StreamTable {
     private byte[] state;
     private int[] chain;
     private int[] compacts;
+    private boolean[] compactOk;
     private final int mask;
     private final int limit;
     private int size;
@@ -31,6 +32,7 @@ public final class StreamTable {
         state = new byte[cap];
         chain = new int[cap];
         compacts = new int[cap];
+        compactOk = new boolean[cap];
         mask = cap - 1;
         this.limit = limit;
     }
@@ -64,6 +66,7 @@ public final class StreamTable {
         state[i] = OPEN;
         chain[i] = 0;
         compacts[i] = 0;
+        compactOk[i] = false;
         size++;
         return i;
     }
@@ -92,6 +95,16 @@ public final class StreamTable {
     public void compact(int slot, int hash) {
         chain[slot] = hash;
         compacts[slot]++;
+    }
+
+    /** Whether the stream's HEADER announced compact step frames. */
+    public boolean compactOk(int slot) {
+        return compactOk[slot];
+    }
+
+    /** Records whether the stream's HEADER announced compact step frames. */
+    public void compactOk(int slot, boolean ok) {
+        compactOk[slot] = ok;
     }
 
     /** Starts a new chain (after a full frame). */
@@ -151,11 +164,13 @@ public final class StreamTable {
         byte[] oldState = state;
         int[] oldChain = chain;
         int[] oldCompacts = compacts;
+        boolean[] oldOk = compactOk;
         ids = new long[oldIds.length];
         next = new long[oldIds.length];
         state = new byte[oldIds.length];
         chain = new int[oldIds.length];
         compacts = new int[oldIds.length];
+        compactOk = new boolean[oldIds.length];
         size = 0;
         for (int i = 0; i < oldState.length; i++) {
             if (oldState[i] == OPEN) {
@@ -165,6 +180,7 @@ public final class StreamTable {
                 state[slot] = OPEN;
                 chain[slot] = oldChain[i];
                 compacts[slot] = oldCompacts[i];
+                compactOk[slot] = oldOk[i];
                 size++;
             }
         }
