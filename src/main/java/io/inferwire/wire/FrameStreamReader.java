@@ -412,6 +412,9 @@ public final class FrameStreamReader {
                 throw new ChecksumMismatchException("frame payload", view.checksum(), actual, id, seq, frameStart);
             }
         }
+        if (kind == FrameKind.FRAME_KIND_HEADER && view.hasChain() && view.chain() != 0) {
+            throw new CorruptFrameException("HEADER frame with a non-zero chain hash", id, seq, frameStart);
+        }
         // The sequence is checked last: only a frame whose checksum (which covers its
         // stream id and seq) holds may move its stream's sequence on.
         SequenceException gap = checkSequence(id, seq, kind, frameStart);

@@ -52,7 +52,8 @@ public final class StepModel {
     private static final int G_MIDDLE = 576;
     private static final int G_REASON = 640;
     private static final int G_TOPID = 704;
-    private static final int G_END = 768;
+    private static final int G_TOPREF = 768;
+    private static final int G_END = 832;
 
     private final Coder c;
     private final double bound;
@@ -188,14 +189,6 @@ public final class StepModel {
             for (int i = 0; i < n; i++) {
                 ids[i] = (int) number(G_ID, enc ? ids[i] : 0, Integer.MAX_VALUE);
             }
-            if ((sh & SHAPE_LOGPROBS) != 0) {
-                if (!enc) {
-                    lps = new float[n];
-                }
-                for (int i = 0; i < n; i++) {
-                    lps[i] = logprob(enc ? lps[i] : 0, 0);
-                }
-            }
         } else if (!enc) {
             ids = new int[0];
         }
@@ -222,6 +215,33 @@ public final class StepModel {
                 }
             }
             top = out;
+        }
+
+        if ((sh & SHAPE_LOGPROBS) != 0) {
+            // After the top-k: a sampled token's logprob is usually one of the top-k values.
+            int n = ids.length;
+            if (!enc) {
+                lps = new float[n];
+            }
+            prev = 0;
+            for (int i = 0; i < n; i++) {
+                int match = -1;
+                if (enc) {
+                    for (int k = 0; k < top.size() && match < 0; k++) {
+                        if (top.get(k).tokenId() == ids[i]
+                                && Float.floatToRawIntBits(top.get(k).logprob()) == Float.floatToRawIntBits(lps[i])) {
+                            match = k;
+                        }
+                    }
+                }
+                if (!top.isEmpty() && flags.code(c, 32, match >= 0 ? 1 : 0) == 1) {
+                    int k = (int) Math.min(top.size() - 1, numbers.gamma(c, G_TOPREF, Math.max(0, match)));
+                    // the encoder's value is bit-identical to the input, the decoder's is the top-k reconstruction
+                    lps[i] = enc ? lps[i] : top.get(k).logprob();
+                } else {
+                    lps[i] = logprob(enc ? lps[i] : 0, 0);
+                }
+            }
         }
 
         String finish = null;
