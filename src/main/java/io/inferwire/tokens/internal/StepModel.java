@@ -63,6 +63,8 @@ public final class StepModel {
     private final Counters numbers = new Counters(G_END, 30);
     private final Counters flags = new Counters(64, 30);
     private final Counters ends = new Counters(1 << 14, 30);
+    private final Counters ends2 = new Counters(1 << 12, 30);
+    private final int[] endWeights = new int[8 * 4];
     private final TextModel text;
     private final TextModel side;
 
@@ -94,6 +96,11 @@ public final class StepModel {
         numbers.reset();
         flags.reset();
         ends.reset();
+        ends2.reset();
+        java.util.Arrays.fill(endWeights, 1 << 15);
+        for (int k = 2; k < endWeights.length; k += 4) {
+            endWeights[k] = 0;
+        }
         text.reset();
         side.reset();
         if (primed) {
@@ -101,6 +108,8 @@ public final class StepModel {
             numbers.copyFrom(prior.numbers);
             flags.copyFrom(prior.flags);
             ends.copyFrom(prior.ends);
+            ends2.copyFrom(prior.ends2);
+            System.arraycopy(prior.endWeights, 0, endWeights, 0, endWeights.length);
             text.copyFrom(prior.text);
             side.copyFrom(prior.side);
         }
@@ -298,8 +307,7 @@ public final class StepModel {
         byte[] out = enc ? in : new byte[16];
         int i = 0;
         while (true) {
-            int ctx = (Math.min(i, 15) << 8 | text.last()) * 4 + (text.previous() == ' ' ? 1 : 0);
-            int more = ends.code(c, ctx & (ends.size() - 1), enc && i < n ? 1 : 0);
+            int more = more(i, enc && i < n ? 1 : 0);
             if (more == 0) {
                 break;
             }
@@ -316,6 +324,36 @@ public final class StepModel {
             i++;
         }
         return enc ? in : Arrays.copyOf(out, i);
+    }
+
+    /**
+     * Codes whether the piece goes on after {@code i} bytes, mixing two counters with
+     * the text model's own belief that a space or newline comes next (pieces of real
+     * tokenizers mostly end before one).
+     */
+    private int more(int i, int bit) {
+        int ctxA = ((Math.min(i, 15) << 8 | text.last()) * 4 + (text.previous() == ' ' ? 1 : 0)) & (ends.size() - 1);
+        int space = text.peek(' ') + text.peek('\n');
+        int sp = TextModel.stretch(Math.clamp(space, 1, 4095));
+        int bucket = Math.clamp((sp + 2048) >> 8, 0, 15);
+        int ctxB = (Math.min(i, 7) << 8 | bucket << 4 | Math.min(15, text.last() >> 4)) & (ends2.size() - 1);
+        int s0 = TextModel.stretch(ends.p12(ctxA));
+        int s1 = TextModel.stretch(ends2.p12(ctxB));
+        int w = Math.min(i, 7) * 4;
+        long dot = (long) endWeights[w] * s0
+                + (long) endWeights[w + 1] * s1
+                + (long) endWeights[w + 2] * -sp
+                + (long) endWeights[w + 3] * 256;
+        int p = Math.clamp(TextModel.squash((int) (dot >> 16)), 1, 4095);
+        int b = c.bit(bit, p);
+        int err = ((b << 12) - p) * 2;
+        endWeights[w] += (s0 * err) >> 10;
+        endWeights[w + 1] += (s1 * err) >> 10;
+        endWeights[w + 2] += (-sp * err) >> 10;
+        endWeights[w + 3] += (256 * err) >> 10;
+        ends.update(ctxA, b);
+        ends2.update(ctxB, b);
+        return b;
     }
 
     private byte[] textBytes(byte[] in) {

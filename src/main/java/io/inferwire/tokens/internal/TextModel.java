@@ -156,6 +156,24 @@ public final class TextModel {
         contexts();
     }
 
+    /**
+     * The probability (1/4096 units) that the next byte is {@code value}, from the
+     * model's current state, without changing it.
+     */
+    public int peek(int value) {
+        int saved = c0;
+        long p = 4096;
+        c0 = 1;
+        for (int i = 7; i >= 0; i--) {
+            int bit = (value >>> i) & 1;
+            int q = predict();
+            p = p * (bit == 1 ? q : 4096 - q) >> 12;
+            c0 = (c0 << 1) | bit;
+        }
+        c0 = saved;
+        return Math.clamp(p, 1, 4095);
+    }
+
     /** The last byte coded (0 before any). */
     public int last() {
         return c4 & 0xFF;
