@@ -28,10 +28,13 @@ final class SseCommand {
     private SseCommand() {}
 
     /** Encodes a file of events; returns the encoder (for its counts). */
-    static SseEncoder encode(Path in, OutputStream out, boolean drop) throws IOException {
+    static SseEncoder encode(Path in, OutputStream out, boolean drop, int checkpoint) throws IOException {
         try (Arena arena = Arena.ofConfined();
                 BufferedReader r = Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
-            SseEncoder enc = SseEncoder.builder().dropObfuscation(drop).build(arena, out);
+            SseEncoder enc = SseEncoder.builder()
+                    .dropObfuscation(drop)
+                    .checkpointInterval(checkpoint)
+                    .build(arena, out);
             String line;
             int n = 0;
             while ((line = r.readLine()) != null) {
@@ -63,11 +66,17 @@ final class SseCommand {
         @Option(names = "--drop-obfuscation", description = "remove the length-hiding 'obfuscation' padding")
         boolean drop;
 
+        @Option(
+                names = "--checkpoint",
+                defaultValue = "64",
+                description = "a full (checked) frame every N steps; 0 = only at END (default ${DEFAULT-VALUE})")
+        int checkpoint;
+
         @Override
         public Integer call() throws Exception {
             CliFiles.checkDistinct(in, out);
             try (OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(out))) {
-                SseEncoder enc = encode(in, o, drop);
+                SseEncoder enc = encode(in, o, drop, checkpoint);
                 System.out.printf(
                         "%s: %,d events, %,d tokens, %,d -> %,d bytes (%.2f B/token)%n",
                         out,
@@ -116,6 +125,12 @@ final class SseCommand {
         @Parameters(description = "files, or folders whose *.chunks.txt files in OpenAI chunk format are used")
         List<Path> inputs;
 
+        @Option(
+                names = "--checkpoint",
+                defaultValue = "64",
+                description = "a full (checked) frame every N steps; 0 = only at END (default ${DEFAULT-VALUE})")
+        int checkpoint;
+
         @Override
         public Integer call() throws Exception {
             List<Path> files = new ArrayList<>();
@@ -136,7 +151,7 @@ final class SseCommand {
                     "file", "events", "tokens", "JSONL", "SSE", "gzip/evt", "iw kept", "iw drop");
             long[] tot = new long[7];
             for (Path f : files) {
-                long[] r = measure(f);
+                long[] r = measure(f, checkpoint);
                 for (int i = 0; i < r.length; i++) {
                     tot[i] += r[i];
                 }
@@ -164,7 +179,7 @@ final class SseCommand {
         }
 
         /** events, tokens, jsonl bytes, sse bytes, gzip bytes, kept bytes, dropped bytes. */
-        static long[] measure(Path f) throws IOException {
+        static long[] measure(Path f, int checkpoint) throws IOException {
             List<String> events = new ArrayList<>();
             for (String l : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                 String s = l.startsWith("data: ") ? l.substring(6) : l;
@@ -192,9 +207,9 @@ final class SseCommand {
             }
             d.end();
             ByteArrayOutputStream kept = new ByteArrayOutputStream();
-            SseEncoder enc = encode(f, kept, false);
+            SseEncoder enc = encode(f, kept, false, checkpoint);
             ByteArrayOutputStream dropped = new ByteArrayOutputStream();
-            encode(f, dropped, true);
+            encode(f, dropped, true, checkpoint);
             ByteArrayOutputStream back = new ByteArrayOutputStream();
             SseDecoder.decode(new ByteArrayInputStream(kept.toByteArray()), back, false);
             StringBuilder want = new StringBuilder();

@@ -52,7 +52,6 @@ public final class SseEncoder {
     static final byte DONE = 6;
     static final String FORMAT_KEY = "inferwire.sse";
     static final String FORMAT_VERSION = "1";
-    static final String OBFUSCATION_KEY = "inferwire.sse.obfuscation";
 
     private static final String[][] TEXT_PATHS = {
         {"choices", "0", "delta", "content"},
@@ -267,9 +266,7 @@ public final class SseEncoder {
         if (header != null) {
             return;
         }
-        StreamHeader.Builder h = StreamHeader.newBuilder()
-                .putMetadata(FORMAT_KEY, FORMAT_VERSION)
-                .putMetadata(OBFUSCATION_KEY, dropObfuscation ? "dropped" : "kept");
+        StreamHeader.Builder h = StreamHeader.newBuilder().putMetadata(FORMAT_KEY, FORMAT_VERSION);
         if (root != null && root.type == 'o') {
             Json.Node id = root.get("id");
             if (id != null

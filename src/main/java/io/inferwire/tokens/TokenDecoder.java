@@ -76,7 +76,7 @@ public final class TokenDecoder {
                 throw new CorruptFrameException("stream header does not parse", id, seq, -1, e);
             }
             String v = h.getMetadataOrDefault(TokenEncoder.FORMAT_KEY, null);
-            if (!TokenEncoder.FORMAT_VERSION.equals(v)) {
+            if (!TokenEncoder.FORMAT_VERSION.equals(v) && !TokenEncoder.FORMAT_VERSION_NO_PRIOR.equals(v)) {
                 throw new UnsupportedFormatException(
                         "not a token stream of format " + TokenEncoder.FORMAT_VERSION + " (" + TokenEncoder.FORMAT_KEY
                                 + " = " + v + ")",
@@ -84,11 +84,7 @@ public final class TokenDecoder {
                         seq,
                         -1);
             }
-            String p = h.getMetadataOrDefault(TokenEncoder.PRIOR_KEY, "none");
-            if (!p.equals("1") && !p.equals("none")) {
-                throw new UnsupportedFormatException("unknown token model prior " + p, id, seq, -1);
-            }
-            boolean primed = p.equals("1");
+            boolean primed = TokenEncoder.FORMAT_VERSION.equals(v);
             if (model == null || Double.compare(frame.errorBound(), bound) != 0 || primed != this.primed) {
                 model = new StepModel(coder, frame.errorBound(), TokenEncoder.TABLE_BITS, primed);
             }

@@ -36,12 +36,16 @@ import java.nio.ByteBuffer;
  */
 public final class TokenEncoder {
 
-    /** The metadata key and value that mark a token stream's header. */
+    /**
+     * The metadata key that marks a token stream's header. Its value is the format
+     * version, {@value #FORMAT_VERSION}, with the models starting from the built-in
+     * prior, or {@value #FORMAT_VERSION_NO_PRIOR} without it.
+     */
     public static final String FORMAT_KEY = "inferwire.tokens";
-    /** The format version this code writes and reads. */
+    /** The format this code writes and reads (models start from the prior). */
     public static final String FORMAT_VERSION = "1";
-    /** The metadata key naming the prior the models start from: {@code "1"} or {@code "none"}. */
-    public static final String PRIOR_KEY = "inferwire.tokens.prior";
+    /** The same format with models that start from nothing. */
+    public static final String FORMAT_VERSION_NO_PRIOR = "1/noprior";
 
     static final int TABLE_BITS = 16;
     private static final int UNIT_AT = 128;
@@ -162,8 +166,7 @@ public final class TokenEncoder {
             throw new IllegalStateException("stream already started");
         }
         byte[] h = header.toBuilder()
-                .putMetadata(FORMAT_KEY, FORMAT_VERSION)
-                .putMetadata(PRIOR_KEY, prior ? "1" : "none")
+                .putMetadata(FORMAT_KEY, prior ? FORMAT_VERSION : FORMAT_VERSION_NO_PRIOR)
                 .build()
                 .toByteArray();
         ensure(h.length);

@@ -39,8 +39,13 @@ class TokenCodecTest {
 
     /** Encodes the steps into one byte stream; frameEnds gets the end offset of every frame. */
     static byte[] encode(List<TokenStep> steps, double bound, int checkpoint, List<Integer> frameEnds) {
+        return encode(steps, bound, checkpoint, frameEnds, true);
+    }
+
+    static byte[] encode(List<TokenStep> steps, double bound, int checkpoint, List<Integer> frameEnds, boolean prior) {
         try (TestArena arena = TestArena.open()) {
             TokenEncoder enc = TokenEncoder.builder()
+                    .prior(prior)
                     .streamId(5)
                     .errorBound(bound)
                     .checkpointInterval(checkpoint)
@@ -189,7 +194,7 @@ class TokenCodecTest {
         for (int i = 0; i < n; i++) {
             steps.add(randomStep(rnd, true));
         }
-        byte[] bytes = encode(steps, bound, checkpoint, null);
+        byte[] bytes = encode(steps, bound, checkpoint, null, rnd.nextBoolean());
         List<TokenStep> got = decode(bytes, rnd);
         assertEquals(steps.size(), got.size());
         for (int i = 0; i < n; i++) {
@@ -263,6 +268,96 @@ class TokenCodecTest {
             System.out.printf(
                     "SYNTHETIC top-5 stream, error bound %s: %.2f B/token%n",
                     bound, (double) bytes.length / steps.size());
+        }
+    }
+
+    /** A decoder that lost frames resumes at the next sync point with the right steps. */
+    @Test
+    void decoderResumesAtASyncPoint() throws StreamException {
+        SplittableRandom rnd = io.inferwire.Seeds.random("decoderResumesAtASyncPoint");
+        List<TokenStep> steps = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            steps.add(randomStep(rnd, true));
+        }
+        List<byte[]> frames = new ArrayList<>();
+        try (TestArena arena = TestArena.open()) {
+            TokenEncoder enc = TokenEncoder.builder().checkpointInterval(0).build(arena);
+            enc.start(HEADER);
+            frames.add(enc.frame().toArray(ValueLayout.JAVA_BYTE));
+            for (int i = 0; i < steps.size(); i++) {
+                if (i == 20) {
+                    enc.sync();
+                }
+                enc.encode(steps.get(i));
+                frames.add(enc.frame().toArray(ValueLayout.JAVA_BYTE));
+            }
+            enc.end();
+            frames.add(enc.frame().toArray(ValueLayout.JAVA_BYTE));
+        }
+        frames.remove(1 + 7); // step 7 is lost
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        frames.forEach(all::writeBytes);
+        byte[] bytes = all.toByteArray();
+        List<TokenStep> after = new ArrayList<>();
+        int errors = 0;
+        try (TestArena arena = TestArena.open()) {
+            FrameStreamReader reader = new FrameStreamReader(arena);
+            TokenDecoder dec = new TokenDecoder();
+            MemorySegment seg = arena.allocate(bytes.length);
+            seg.copyFrom(MemorySegment.ofArray(bytes));
+            reader.feed(seg);
+            while (true) {
+                try {
+                    if (!reader.next()) {
+                        break;
+                    }
+                    long seq = reader.frame().seq();
+                    TokenStep s = dec.accept(reader);
+                    if (s != null && seq >= 21) {
+                        after.add(s);
+                    }
+                } catch (StreamException e) {
+                    errors++;
+                }
+            }
+            reader.finish();
+        }
+        assertTrue(errors > 0, "the lost frame was reported");
+        assertEquals(steps.subList(20, 40), after);
+    }
+
+    /** The encoder allocates (almost) nothing on the heap per step. */
+    @Test
+    void encoderAllocatesLittlePerStep() throws Exception {
+        Object mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.lang.reflect.Method allocated;
+        try {
+            allocated =
+                    Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
+        } catch (ClassNotFoundException e) {
+            org.junit.jupiter.api.Assumptions.abort("SKIPPED: no com.sun.management.ThreadMXBean");
+            return;
+        }
+        long tid = Thread.currentThread().threadId();
+        TokenStep[] steps = new TokenStep[64];
+        for (int i = 0; i < steps.length; i++) {
+            steps[i] =
+                    TokenStep.of(1000 + i, " word" + (i % 7)).withExtra("{\"a\":1}".getBytes(StandardCharsets.UTF_8));
+        }
+        try (TestArena arena = TestArena.open()) {
+            TokenEncoder enc = TokenEncoder.builder().build(arena);
+            enc.start(HEADER);
+            for (int i = 0; i < 20_000; i++) {
+                enc.encode(steps[i & 63]);
+            }
+            long before = (long) allocated.invoke(mx, tid);
+            int n = 100_000;
+            for (int i = 0; i < n; i++) {
+                enc.encode(steps[i & 63]);
+            }
+            long per = ((long) allocated.invoke(mx, tid) - before) / n;
+            System.out.println("encoder heap allocation: " + per + " B/step");
+            assertTrue(per <= 64, per + " B/step");
         }
     }
 
