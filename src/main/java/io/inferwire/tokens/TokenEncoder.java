@@ -55,6 +55,7 @@ public final class TokenEncoder {
     private final double errorBound;
     private final int checkpointInterval;
     private final boolean prior;
+    private final int syncInterval;
     private final Coder coder = Coder.encoder();
     private final StepModel model;
     private final long[] span = new long[2];
@@ -77,6 +78,7 @@ public final class TokenEncoder {
         this.errorBound = b.errorBound;
         this.checkpointInterval = b.checkpointInterval;
         this.prior = b.prior;
+        this.syncInterval = b.syncInterval;
         this.model = new StepModel(coder, errorBound, TABLE_BITS, b.prior);
         allocate(4096);
     }
@@ -92,8 +94,22 @@ public final class TokenEncoder {
         private double errorBound;
         private int checkpointInterval = 64;
         private boolean prior = true;
+        private int syncInterval;
 
         private Builder() {}
+
+        /**
+         * Every n-th step is a sync point (see {@link TokenEncoder#sync()}): a decoder that
+         * lost context resumes there, at the price of restarting the models. 0 (the
+         * default) means only on request.
+         */
+        public Builder syncInterval(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("sync interval must be >= 0, was " + n);
+            }
+            this.syncInterval = n;
+            return this;
+        }
 
         /**
          * Whether the models start from the built-in prior (trained on generic English
@@ -202,6 +218,9 @@ public final class TokenEncoder {
         long bound = StepModel.bound(step);
         ensure(bound);
         seq++;
+        if (syncInterval > 0 && seq % syncInterval == 0) {
+            syncNext = true;
+        }
         boolean checkpoint = syncNext || (checkpointInterval > 0 && seq % checkpointInterval == 0);
         if (syncNext) {
             model.reset();

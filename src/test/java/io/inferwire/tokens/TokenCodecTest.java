@@ -46,6 +46,7 @@ class TokenCodecTest {
         try (TestArena arena = TestArena.open()) {
             TokenEncoder enc = TokenEncoder.builder()
                     .prior(prior)
+                    .syncInterval(checkpoint == 7 ? 5 : 0)
                     .streamId(5)
                     .errorBound(bound)
                     .checkpointInterval(checkpoint)
