@@ -221,13 +221,17 @@ class TokenCodecTest {
         int frames = 0;
         int compact = 0;
         Frame f;
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
         while ((f = Frame.parseDelimitedFrom(in)) != null) {
+            f.writeDelimitedTo(again);
             frames++;
             if (f.hasStepBits() || f.hasStep()) {
                 compact++;
             }
         }
         assertEquals(steps.size() + 2, frames);
+        // What we write is byte for byte what protobuf-java writes for the same frames.
+        assertArrayEquals(bytes, again.toByteArray());
         assertTrue(compact > steps.size() * 9 / 10);
         assertEquals(steps, decode(bytes, null));
     }
