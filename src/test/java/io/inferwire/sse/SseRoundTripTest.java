@@ -102,6 +102,48 @@ class SseRoundTripTest {
         assertRoundTrip(name, fixture(name));
     }
 
+    /** Random content (controls, quotes, surrogate pairs, escaped or raw) survives byte for byte. */
+    @net.jqwik.api.Property(tries = 60)
+    void randomContentRoundTrips(@net.jqwik.api.ForAll long seed) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<String> lines = new ArrayList<>();
+        int n = rnd.nextInt(1, 30);
+        for (int i = 0; i < n; i++) {
+            StringBuilder content = new StringBuilder();
+            int len = rnd.nextInt(0, 8);
+            boolean asciiEscapes = rnd.nextInt(4) == 0;
+            for (int k = 0; k < len; k++) {
+                int cp = switch (rnd.nextInt(6)) {
+                    case 0 -> rnd.nextInt(0, 0x20);
+                    case 1 -> "\"\\/ ".charAt(rnd.nextInt(4));
+                    case 2 -> rnd.nextInt(0x80, 0x800);
+                    case 3 -> rnd.nextInt(0x1F600, 0x1F650);
+                    default -> rnd.nextInt(0x20, 0x7F);
+                };
+                content.append(jsonChar(cp, asciiEscapes));
+            }
+            String obf = rnd.nextBoolean() ? ",\"obfuscation\":\"" + Long.toHexString(rnd.nextLong()) + "\"" : "";
+            lines.add((rnd.nextBoolean() ? "data: " : "") + "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                    + "\"created\":" + (rnd.nextInt(3) + 1) + ",\"model\":\"m\",\"choices\":[{\"index\":0,"
+                    + "\"delta\":{\"content\":\"" + content + "\"},\"finish_reason\":null}]" + obf + "}");
+        }
+        assertRoundTrip("random " + seed, lines);
+    }
+
+    private static String jsonChar(int cp, boolean asciiEscapes) {
+        if (cp == '"' || cp == '\\') {
+            return "\\" + (char) cp;
+        }
+        if (cp < 0x20 || (asciiEscapes && cp > 0x7E)) {
+            StringBuilder b = new StringBuilder();
+            for (char c : Character.toChars(cp)) {
+                b.append(String.format(asciiEscapes && cp > 0x7E ? "\\u%04X" : "\\u%04x", (int) c));
+            }
+            return b.toString();
+        }
+        return Character.toString(cp);
+    }
+
     @Test
     void sseOutputReproducesTheSseInput() throws IOException {
         List<String> lines = fixture("openai-small.sse");
