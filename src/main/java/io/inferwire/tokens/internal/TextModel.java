@@ -47,7 +47,7 @@ public final class TextModel {
         return STRETCH[p];
     }
 
-    private static final int INPUTS = 7;
+    private static final int INPUTS = 9;
     /** Mixer learning rate (tuned on generic text; low because the prior trains the weights). */
     private static final int LR = 1;
 
@@ -63,7 +63,8 @@ public final class TextModel {
     private final int[] weights = new int[SETS * INPUTS];
     private final int[] st = new int[INPUTS];
     private final int[] idx = new int[INPUTS];
-    private final int[] ctx = new int[4];
+    private final int[] ctx = new int[6];
+    private long c8;
 
     private int c4;
     private int word;
@@ -73,8 +74,8 @@ public final class TextModel {
     public TextModel(int bits) {
         this.bits = bits;
         this.mask = (1 << bits) - 1;
-        hashed = new Counters[4];
-        for (int i = 0; i < 4; i++) {
+        hashed = new Counters[6];
+        for (int i = 0; i < 6; i++) {
             hashed[i] = new Counters(1 << bits, LIMIT);
         }
         reset();
@@ -88,6 +89,7 @@ public final class TextModel {
         }
         Arrays.fill(weights, 1 << 14);
         c4 = 0;
+        c8 = 0;
         word = 0;
         c0 = 1;
         contexts();
@@ -98,6 +100,8 @@ public final class TextModel {
         ctx[1] = hash(c4 & 0xFFFFFF, 3);
         ctx[2] = hash(c4, 4);
         ctx[3] = hash(word, 5);
+        ctx[4] = hash((int) (c8 & 0xFFFFFFFFFFFFL) ^ (int) ((c8 & 0xFFFFFFFFFFFFL) >>> 29), 6);
+        ctx[5] = hash((c4 & 0xFF00FF00) | 0x1, 7);
     }
 
     private static int hash(int x, int k) {
@@ -116,6 +120,7 @@ public final class TextModel {
         }
         System.arraycopy(o.weights, 0, weights, 0, weights.length);
         c4 = o.c4;
+        c8 = o.c8;
         word = o.word;
         c0 = 1;
         contexts();
@@ -150,6 +155,7 @@ public final class TextModel {
 
     private void learn(int b) {
         c4 = (c4 << 8) | b;
+        c8 = (c8 << 8) | b;
         boolean letter = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b >= 0x80 || (b >= '0' && b <= '9');
         word = letter ? (word + (b | 0x20)) * 0x01000193 : 0;
         c0 = 1;
@@ -204,15 +210,15 @@ public final class TextModel {
     private int predict() {
         idx[0] = c0;
         idx[1] = ((c4 & 0xFF) << 8) | c0;
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 6; k++) {
             idx[2 + k] = (ctx[k] + c0 * 0x9E3779B1 >>> (32 - bits)) & mask;
         }
         st[0] = stretch(o0.p12(idx[0]));
         st[1] = stretch(o1.p12(idx[1]));
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 6; k++) {
             st[2 + k] = stretch(hashed[k].p12(idx[2 + k]));
         }
-        st[6] = 256;
+        st[8] = 256;
         int w = wset() * INPUTS;
         long dot = 0;
         for (int i = 0; i < INPUTS; i++) {
@@ -229,7 +235,7 @@ public final class TextModel {
         }
         o0.update(idx[0], bit);
         o1.update(idx[1], bit);
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 6; k++) {
             hashed[k].update(idx[2 + k], bit);
         }
     }
