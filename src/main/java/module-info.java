@@ -9,8 +9,10 @@
  *   <li>{@code io.inferwire.wire}: frame encoder, flyweight frame view, stream reader and writer.</li>
  *   <li>{@code io.inferwire.transform}: float tensor streams (lossless and error-bounded
  *       closed-loop deltas), their encoder, decoder and transform backends.</li>
- *   <li>{@code io.inferwire.entropy}: the adaptive range coder shared by tensors and tokens.</li>
- *   <li>{@code io.inferwire.entropy}: adaptive range coding whose models persist across frames.</li>
+ *   <li>{@code io.inferwire.entropy}: adaptive range coding whose models persist across
+ *       frames, shared by tensors and tokens.</li>
+ *   <li>{@code io.inferwire.tokens}: the token stream codec (steps of tokens, text, logprobs).</li>
+ *   <li>{@code io.inferwire.sse}: OpenAI chat-completion SSE streams carried as token streams.</li>
  *   <li>{@code io.inferwire.proto.v1}: the protobuf classes generated from {@code proto/}.</li>
  * </ul>
  *
@@ -29,6 +31,8 @@ module io.inferwire {
     exports io.inferwire.wire;
     exports io.inferwire.transform;
     exports io.inferwire.entropy;
+    exports io.inferwire.tokens;
+    exports io.inferwire.sse;
     exports io.inferwire.proto.v1;
 
     opens io.inferwire.cli to

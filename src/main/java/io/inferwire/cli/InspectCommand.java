@@ -73,12 +73,15 @@ final class InspectCommand implements Callable<Integer> {
                 long frameBytes = reader.position() - before;
                 before = reader.position();
                 frames++;
-                raw += f.rawSize();
+                // A compact token step frame stores its range-coder unit in step_bits/step.
+                long rawBytes = f.isCompactStep() ? reader.dataLength() : f.rawSize();
+                long storedBytes = f.isCompactStep() ? reader.dataLength() : f.payloadLength();
+                raw += rawBytes;
                 wire += frameBytes;
                 String kind = f.kind().name().substring("FRAME_KIND_".length());
-                String enc = f.encoding().name().substring("ENCODING_".length());
+                String enc = f.isCompactStep() ? "COMPACT" : f.encoding().name().substring("ENCODING_".length());
                 String shape = shape(f);
-                double ratio = frameBytes == 0 ? 0 : (double) f.rawSize() / frameBytes;
+                double ratio = frameBytes == 0 ? 0 : (double) rawBytes / frameBytes;
                 if (json) {
                     js.append(js.isEmpty() ? "" : ",\n")
                             .append(String.format(
@@ -90,8 +93,8 @@ final class InspectCommand implements Callable<Integer> {
                                     kind,
                                     enc,
                                     shape,
-                                    f.rawSize(),
-                                    f.payloadLength(),
+                                    rawBytes,
+                                    storedBytes,
                                     frameBytes,
                                     jsonNumber(f.errorBound())));
                 } else if (!quiet) {
@@ -103,8 +106,8 @@ final class InspectCommand implements Callable<Integer> {
                             kind,
                             enc,
                             shape,
-                            f.rawSize(),
-                            f.payloadLength(),
+                            rawBytes,
+                            storedBytes,
                             frameBytes,
                             ratio);
                 }

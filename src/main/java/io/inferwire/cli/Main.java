@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
             TensorDecodeCommand.class,
             InspectCommand.class,
             Lz4Command.class,
+            SseCommand.Encode.class,
+            SseCommand.Decode.class,
+            SseCommand.Stats.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -11,6 +11,7 @@ import io.inferwire.lz4.Lz4Block;
 import io.inferwire.lz4.XxHash32;
 import io.inferwire.proto.v1.Encoding;
 import io.inferwire.proto.v1.FrameKind;
+import io.inferwire.wire.internal.CompactStep;
 import io.inferwire.wire.internal.StreamTable;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,7 +46,20 @@ import java.lang.foreign.ValueLayout;
  * does not move its stream's sequence on, so the next good frame also reports the
  * gap it left. A frame that arrives after a gap is good in itself: the
  * {@link SequenceException} ({@code GAP}) reports the missing frames, and the next
- * call to {@code next()} hands the frame out. Only when the framing
+ * call to {@code next()} hands the frame out.
+ *
+ * <p>Compact token step frames (a Frame with only {@code step_bits} or {@code step},
+ * see {@code frame.proto}) take their stream from the frame before them and the next
+ * seq of that stream; {@link #frame()} shows that implied identity and kind TOKENS,
+ * and {@link #data()} is the step's range-coder unit. They carry no checksum (they are
+ * exempt from {@link ReaderOptions#requireChecksum()}): the next full frame of their
+ * stream must carry the {@code chain} hash over them, checked here
+ * ({@link ChecksumMismatchException}), and its explicit seq exposes compact frames that
+ * were lost or repeated ({@link SequenceException}). Compact frames are accepted only
+ * in a stream whose HEADER frame announced them (it carries {@code chain}) and only
+ * right after a HEADER, TOKENS or compact frame of that open stream; anywhere else
+ * (first in the input, after END, after a rejected frame, in a tensor stream) they are
+ * a {@link CorruptFrameException}. Only when the framing
  * itself is lost (a malformed or oversized length prefix) is the reader stuck: every
  * later call throws the same exception.
  *
@@ -68,6 +82,9 @@ public final class FrameStreamReader {
     private MemorySegment pending = MemorySegment.NULL;
     private long pendingLength;
     private MemorySegment decoded = MemorySegment.NULL;
+    private MemorySegment unpacked = MemorySegment.NULL;
+    private boolean implied;
+    private long impliedId;
 
     private MemorySegment chunk = MemorySegment.NULL;
     private long chunkPos;
@@ -291,6 +308,8 @@ public final class FrameStreamReader {
     }
 
     private void process(MemorySegment s, long at, long total) throws StreamException {
+        boolean follows = implied;
+        implied = false;
         long frameStart = position;
         position += total;
         int prefix = 1;
@@ -303,6 +322,10 @@ public final class FrameStreamReader {
             throw new CorruptFrameException(e.getMessage(), -1, -1, frameStart, e);
         } catch (LimitExceededException e) {
             throw new LimitExceededException(e.getMessage(), -1, -1, frameStart, e);
+        }
+        if (view.isCompactStep()) {
+            processCompact(s, at + prefix, total - prefix, follows, frameStart);
+            return;
         }
         long id = view.streamId();
         long seq = view.seq();
@@ -389,14 +412,83 @@ public final class FrameStreamReader {
                 throw new ChecksumMismatchException("frame payload", view.checksum(), actual, id, seq, frameStart);
             }
         }
+        if (kind == FrameKind.FRAME_KIND_HEADER && view.hasChain() && view.chain() != 0) {
+            throw new CorruptFrameException("HEADER frame with a non-zero chain hash", id, seq, frameStart);
+        }
         // The sequence is checked last: only a frame whose checksum (which covers its
         // stream id and seq) holds may move its stream's sequence on.
         SequenceException gap = checkSequence(id, seq, kind, frameStart);
         frames++;
+        implied = kind == FrameKind.FRAME_KIND_HEADER || kind == FrameKind.FRAME_KIND_TOKENS;
+        impliedId = id;
         if (gap != null) {
             deferred = true;
             throw gap;
         }
+    }
+
+    private void processCompact(MemorySegment s, long at, long length, boolean follows, long frameStart)
+            throws StreamException {
+        int slot = follows ? streams.find(impliedId) : -1;
+        if (slot < 0 || streams.state(slot) != StreamTable.OPEN || !streams.compactOk(slot)) {
+            throw new CorruptFrameException(
+                    "compact step frame not after a HEADER or TOKENS frame of an open stream that announced them",
+                    follows ? impliedId : -1,
+                    -1,
+                    frameStart);
+        }
+        long seq = streams.next(slot);
+        view.imply(impliedId, seq, FrameKind.FRAME_KIND_TOKENS_VALUE);
+        if (view.hasStepBits()) {
+            if (unpacked.byteSize() == 0) {
+                unpacked = arena.allocate(8, 8);
+            }
+            dataSegment = unpacked;
+            dataOffset = 0;
+            dataLength = CompactStep.unpack(view.stepBits(), unpacked, 0);
+        } else if (view.hasStep()) {
+            if (view.stepLength() > options.maxFrameBytes()) {
+                throw new LimitExceededException(
+                        "compact step of " + view.stepLength() + " bytes, over the limit of " + options.maxFrameBytes(),
+                        impliedId,
+                        seq,
+                        frameStart);
+            }
+            dataSegment = s;
+            dataOffset = view.stepOffset();
+            dataLength = view.stepLength();
+        }
+        streams.compact(slot, XxHash32.hash(s, at, length, streams.chain(slot)));
+        streams.next(slot, seq + 1);
+        frames++;
+        implied = true;
+    }
+
+    /** Checks the chain hash a full frame carries over the compact step frames before it. */
+    private void checkChain(int slot, long id, long seq, long frameStart) throws StreamException {
+        if (slot < 0) {
+            return;
+        }
+        if (streams.compacts(slot) > 0 || view.hasChain()) {
+            int expected = streams.chain(slot);
+            if (!view.hasChain()) {
+                throw new CorruptFrameException(
+                        "frame after " + streams.compacts(slot) + " compact step frame(s) carries no chain hash",
+                        id,
+                        seq,
+                        frameStart);
+            }
+            if (view.chain() != expected) {
+                throw new ChecksumMismatchException(
+                        "chain over " + streams.compacts(slot) + " compact step frame(s)",
+                        view.chain(),
+                        expected,
+                        id,
+                        seq,
+                        frameStart);
+            }
+        }
+        streams.clearChain(slot);
     }
 
     /** Checks and advances the stream's sequence; returns a GAP to report after the frame is verified. */
@@ -429,8 +521,14 @@ public final class FrameStreamReader {
                             frameStart);
                 }
                 gap = new SequenceException(SequenceException.Problem.GAP, expected, id, seq, frameStart);
+                streams.clearChain(slot);
+            } else {
+                checkChain(slot, id, seq, frameStart);
             }
             streams.next(slot, seq + 1);
+        }
+        if (kind == FrameKind.FRAME_KIND_HEADER) {
+            streams.compactOk(slot, view.hasChain());
         }
         if (kind == FrameKind.FRAME_KIND_END) {
             streams.end(slot);

@@ -45,6 +45,9 @@ public final class FrameView {
     static final int COMPRESSED_SIZE = 8;
     static final int CHECKSUM = 9;
     static final int TRANSFORM = 10;
+    static final int STEP_BITS = 12;
+    static final int STEP = 13;
+    static final int CHAIN = 14;
     static final int PAYLOAD = 15;
 
     static final int WT_VARINT = 0;
@@ -74,6 +77,14 @@ public final class FrameView {
     private int transform;
     private long payloadOffset;
     private long payloadLength;
+    private boolean hasStepBits;
+    private long stepBits;
+    private boolean hasStep;
+    private long stepOffset;
+    private long stepLength;
+    private boolean hasChain;
+    private int chain;
+    private int fields;
 
     // parse cursor
     private long pos;
@@ -111,12 +122,21 @@ public final class FrameView {
         transform = 0;
         payloadOffset = offset;
         payloadLength = 0;
+        hasStepBits = false;
+        stepBits = 0;
+        hasStep = false;
+        stepOffset = offset;
+        stepLength = 0;
+        hasChain = false;
+        chain = 0;
+        fields = 0;
         pos = offset;
         limit = offset + length;
         while (pos < limit) {
             int tag = readTag();
             int field = tag >>> 3;
             int wireType = tag & 7;
+            fields++;
             switch (field) {
                 case STREAM_ID -> {
                     if (wireType == WT_VARINT) {
@@ -208,6 +228,35 @@ public final class FrameView {
                         payloadOffset = pos;
                         payloadLength = n;
                         pos += n;
+                    } else {
+                        skip(field, wireType, 0);
+                    }
+                }
+                case STEP_BITS -> {
+                    if (wireType == WT_VARINT) {
+                        stepBits = readVarint();
+                        hasStepBits = true;
+                    } else {
+                        skip(field, wireType, 0);
+                    }
+                }
+                case STEP -> {
+                    if (wireType == WT_LEN) {
+                        long n = readLength();
+                        stepOffset = pos;
+                        stepLength = n;
+                        hasStep = true;
+                        pos += n;
+                    } else {
+                        skip(field, wireType, 0);
+                    }
+                }
+                case CHAIN -> {
+                    if (wireType == WT_I32) {
+                        need(4);
+                        chain = segment.get(INT_LE, pos);
+                        hasChain = true;
+                        pos += 4;
                     } else {
                         skip(field, wireType, 0);
                     }
@@ -405,6 +454,57 @@ public final class FrameView {
     /** Length of the stored payload. */
     public long payloadLength() {
         return payloadLength;
+    }
+
+    /**
+     * Whether this is a compact token step frame: exactly one field, {@code step_bits}
+     * or {@code step}. Its stream, seq and kind
+     * are implied by the frame before it; a {@link FrameStreamReader} fills them in.
+     */
+    public boolean isCompactStep() {
+        return fields == 1 && (hasStepBits || hasStep);
+    }
+
+    /** Whether the frame carries {@code step_bits}. */
+    public boolean hasStepBits() {
+        return hasStepBits;
+    }
+
+    /** The {@code step_bits} value (meaningful when {@link #hasStepBits()}). */
+    public long stepBits() {
+        return stepBits;
+    }
+
+    /** Whether the frame carries {@code step} (range-coder unit bytes). */
+    public boolean hasStep() {
+        return hasStep;
+    }
+
+    /** Offset of the {@code step} bytes in {@link #segment()}. */
+    public long stepOffset() {
+        return stepOffset;
+    }
+
+    /** Length of the {@code step} bytes. */
+    public long stepLength() {
+        return stepLength;
+    }
+
+    /** Whether the frame carries a {@code chain} hash over the compact frames before it. */
+    public boolean hasChain() {
+        return hasChain;
+    }
+
+    /** The {@code chain} hash (meaningful when {@link #hasChain()}). */
+    public int chain() {
+        return chain;
+    }
+
+    /** Fills in the identity of a compact step frame, which the frame itself leaves implied. */
+    void imply(long streamId, long seq, int kind) {
+        this.streamId = streamId;
+        this.seq = seq;
+        this.kind = kind;
     }
 
     /** A slice of the stored payload (allocates the slice object). */

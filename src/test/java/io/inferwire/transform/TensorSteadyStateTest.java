@@ -20,6 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class TensorSteadyStateTest {
 
+    static final int BUDGET = 64;
+    static final int MAX_PASSES = 8;
+
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"0, FAST", "1e-4, FAST", "0, DENSE", "1e-4, DENSE"})
     void noGrowthPerFrame(double bound, TensorCodec.Packing packing) throws Exception {
@@ -44,7 +47,12 @@ class TensorSteadyStateTest {
             long[] heap = new long[2];
             long at = 0;
             long nativeBefore = 0;
-            for (int pass = 0; pass < 2; pass++) { // pass 0 warms up
+            // Steady state means after the JIT has compiled the kernels (until then the
+            // Vector API boxes its vectors on the heap): passes repeat until one stays
+            // within budget, at most MAX_PASSES.
+            int encodePasses = 0;
+            for (int pass = 0; pass < MAX_PASSES; pass++) {
+                encodePasses++;
                 enc = codec.newEncoder(arena); // a fresh stream: seq 0, KEY first
                 at = 0;
                 nativeBefore = arena.allocated();
@@ -55,10 +63,15 @@ class TensorSteadyStateTest {
                     at += len;
                 }
                 heap[0] = threads.getCurrentThreadAllocatedBytes() - before;
+                if (pass > 0 && heap[0] <= BUDGET * frames) {
+                    break;
+                }
             }
             assertEquals(nativeBefore, arena.allocated(), "native allocations while encoding");
             MemorySegment out = arena.allocate(4L * n);
-            for (int pass = 0; pass < 2; pass++) {
+            int decodePasses = 0;
+            for (int pass = 0; pass < MAX_PASSES; pass++) {
+                decodePasses++;
                 try (TestArena readArena = TestArena.open()) {
                     FrameStreamReader reader =
                             new FrameStreamReader(readArena, io.inferwire.wire.ReaderOptions.defaults());
@@ -77,13 +90,17 @@ class TensorSteadyStateTest {
                     heap[1] = threads.getCurrentThreadAllocatedBytes() - before;
                     assertEquals(nativeMid, readArena.allocated(), "native allocations while decoding");
                 }
+                if (pass > 0 && heap[1] <= BUDGET * (frames / 2)) {
+                    break;
+                }
             }
             double encode = (double) heap[0] / frames;
             double decode = (double) heap[1] / (frames / 2);
             System.out.printf(
-                    "%s %s: heap bytes per frame: encode %.2f, read + decode %.2f%n", bound, packing, encode, decode);
-            assertTrue(encode <= 64, encode + " heap bytes per encoded frame");
-            assertTrue(decode <= 64, decode + " heap bytes per decoded frame");
+                    "%s %s: heap bytes per frame: encode %.2f (pass %d), read + decode %.2f (pass %d)%n",
+                    bound, packing, encode, encodePasses, decode, decodePasses);
+            assertTrue(encode <= BUDGET, encode + " heap bytes per encoded frame");
+            assertTrue(decode <= BUDGET, decode + " heap bytes per decoded frame");
         }
     }
 }

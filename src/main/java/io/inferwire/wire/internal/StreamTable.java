@@ -17,6 +17,9 @@ public final class StreamTable {
     private long[] ids;
     private long[] next;
     private byte[] state;
+    private int[] chain;
+    private int[] compacts;
+    private boolean[] compactOk;
     private final int mask;
     private final int limit;
     private int size;
@@ -27,6 +30,9 @@ public final class StreamTable {
         ids = new long[cap];
         next = new long[cap];
         state = new byte[cap];
+        chain = new int[cap];
+        compacts = new int[cap];
+        compactOk = new boolean[cap];
         mask = cap - 1;
         this.limit = limit;
     }
@@ -58,6 +64,9 @@ public final class StreamTable {
         int i = -insertion - 1;
         ids[i] = id;
         state[i] = OPEN;
+        chain[i] = 0;
+        compacts[i] = 0;
+        compactOk[i] = false;
         size++;
         return i;
     }
@@ -70,6 +79,38 @@ public final class StreamTable {
     /** Sets the next expected sequence number. */
     public void next(int slot, long seq) {
         next[slot] = seq;
+    }
+
+    /** The chain hash over the compact step frames since the stream's last full frame. */
+    public int chain(int slot) {
+        return chain[slot];
+    }
+
+    /** Compact step frames since the stream's last full frame. */
+    public int compacts(int slot) {
+        return compacts[slot];
+    }
+
+    /** Records a compact step frame whose chain hash is now {@code hash}. */
+    public void compact(int slot, int hash) {
+        chain[slot] = hash;
+        compacts[slot]++;
+    }
+
+    /** Whether the stream's HEADER announced compact step frames. */
+    public boolean compactOk(int slot) {
+        return compactOk[slot];
+    }
+
+    /** Records whether the stream's HEADER announced compact step frames. */
+    public void compactOk(int slot, boolean ok) {
+        compactOk[slot] = ok;
+    }
+
+    /** Starts a new chain (after a full frame). */
+    public void clearChain(int slot) {
+        chain[slot] = 0;
+        compacts[slot] = 0;
     }
 
     /** The state of {@code slot}. */
@@ -121,9 +162,15 @@ public final class StreamTable {
         long[] oldIds = ids;
         long[] oldNext = next;
         byte[] oldState = state;
+        int[] oldChain = chain;
+        int[] oldCompacts = compacts;
+        boolean[] oldOk = compactOk;
         ids = new long[oldIds.length];
         next = new long[oldIds.length];
         state = new byte[oldIds.length];
+        chain = new int[oldIds.length];
+        compacts = new int[oldIds.length];
+        compactOk = new boolean[oldIds.length];
         size = 0;
         for (int i = 0; i < oldState.length; i++) {
             if (oldState[i] == OPEN) {
@@ -131,6 +178,9 @@ public final class StreamTable {
                 ids[slot] = oldIds[i];
                 next[slot] = oldNext[i];
                 state[slot] = OPEN;
+                chain[slot] = oldChain[i];
+                compacts[slot] = oldCompacts[i];
+                compactOk[slot] = oldOk[i];
                 size++;
             }
         }
