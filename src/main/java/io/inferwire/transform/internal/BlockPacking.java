@@ -2,12 +2,19 @@ package io.inferwire.transform.internal;
 
 import static io.inferwire.memory.Layouts.BYTE;
 import static io.inferwire.memory.Layouts.INT_LE;
-import static io.inferwire.memory.Layouts.LONG_LE;
 
 import io.inferwire.CorruptFrameException;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
-/** Block bit-packing of zigzag codes, as {@link io.inferwire.transform.Backend#pack} specifies. */
+/**
+ * Block bit-packing of zigzag codes, as {@link io.inferwire.transform.Backend#pack}
+ * specifies. Codes and bytes are staged through per-thread heap arrays, {@value #CHUNK}
+ * values at a time: the bit twiddling then runs on plain arrays (no bounds check per
+ * access) and the segments see one bulk copy per chunk.
+ */
 public final class BlockPacking {
 
     /** Values per block. */
@@ -15,6 +22,19 @@ public final class BlockPacking {
 
     /** The widest code. */
     public static final int MAX_WIDTH = 24;
+
+    static final int CHUNK = 4096;
+
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private static final class Scratch {
+        final int[] values = new int[CHUNK];
+        final byte[] bytes = new byte[CHUNK / BLOCK * 2 * MAX_WIDTH + 8];
+        final byte[] widths = new byte[CHUNK / BLOCK];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private BlockPacking() {}
 
@@ -30,98 +50,128 @@ public final class BlockPacking {
 
     /** See {@link io.inferwire.transform.Backend#pack}. */
     public static int pack(MemorySegment z, long zOff, int n, MemorySegment out, long outOff) {
-        int blocks = blocks(n);
-        long p = outOff + blocks;
-        for (int b = 0; b < blocks; b++) {
-            int base = b * BLOCK;
-            int count = Math.min(BLOCK, n - base);
-            int or = 0;
-            for (int k = 0; k < count; k++) {
-                or |= z.get(INT_LE, zOff + 4L * (base + k));
+        Scratch s = SCRATCH.get();
+        int[] v = s.values;
+        byte[] b = s.bytes;
+        byte[] widths = s.widths;
+        long widthAt = outOff;
+        long dataAt = outOff + blocks(n);
+        for (int start = 0; start < n; start += CHUNK) {
+            int count = Math.min(CHUNK, n - start);
+            MemorySegment.copy(z, INT_LE, zOff + 4L * start, v, 0, count);
+            int padded = (count + BLOCK - 1) & -BLOCK;
+            for (int k = count; k < padded; k++) {
+                v[k] = 0;
             }
-            int w = 32 - Integer.numberOfLeadingZeros(or);
-            out.set(BYTE, outOff + b, (byte) w);
-            if (w == 0) {
-                continue;
-            }
-            long acc = 0;
-            int bits = 0;
-            for (int k = 0; k < BLOCK; k++) {
-                long v = k < count ? z.get(INT_LE, zOff + 4L * (base + k)) & 0xFFFFFFFFL : 0;
-                acc |= v << bits;
-                bits += w;
-                if (bits >= 32) {
-                    out.set(INT_LE, p, (int) acc);
-                    p += 4;
-                    acc >>>= 32;
-                    bits -= 32;
+            int o = 0;
+            int blocks = padded / BLOCK;
+            for (int blk = 0; blk < blocks; blk++) {
+                int base = blk * BLOCK;
+                int or = 0;
+                for (int k = 0; k < BLOCK; k++) {
+                    or |= v[base + k];
+                }
+                int w = 32 - Integer.numberOfLeadingZeros(or);
+                widths[blk] = (byte) w;
+                if (w != 0) {
+                    o = packBlock(v, base, w, b, o);
                 }
             }
-            while (bits > 0) { // 16w bits is a whole number of bytes
-                out.set(BYTE, p++, (byte) acc);
-                acc >>>= 8;
-                bits -= 8;
+            MemorySegment.copy(widths, 0, out, BYTE, widthAt, blocks);
+            widthAt += blocks;
+            MemorySegment.copy(b, 0, out, BYTE, dataAt, o);
+            dataAt += o;
+        }
+        return (int) (dataAt - outOff);
+    }
+
+    /** 16 codes of {@code w} bits, least significant first, into {@code 2w} bytes at {@code o}. */
+    private static int packBlock(int[] v, int base, int w, byte[] b, int o) {
+        long acc = 0;
+        int bits = 0;
+        for (int k = 0; k < BLOCK; k++) {
+            acc |= (v[base + k] & 0xFFFFFFFFL) << bits;
+            bits += w;
+            if (bits >= 32) {
+                INT.set(b, o, (int) acc);
+                o += 4;
+                acc >>>= 32;
+                bits -= 32;
             }
         }
-        return (int) (p - outOff);
+        while (bits > 0) { // 16w bits is a whole number of bytes
+            b[o++] = (byte) acc;
+            acc >>>= 8;
+            bits -= 8;
+        }
+        return o;
     }
 
     /** See {@link io.inferwire.transform.Backend#unpack}. */
     public static int unpack(MemorySegment in, long inOff, long length, MemorySegment z, long zOff, int n)
             throws CorruptFrameException {
-        int blocks = blocks(n);
-        if (length < blocks) {
+        int allBlocks = blocks(n);
+        if (length < allBlocks) {
             throw new CorruptFrameException(
-                    "packed residuals: " + length + " bytes cannot hold " + blocks + " block widths");
+                    "packed residuals: " + length + " bytes cannot hold " + allBlocks + " block widths");
         }
+        Scratch s = SCRATCH.get();
+        int[] v = s.values;
+        byte[] b = s.bytes;
+        byte[] widths = s.widths;
         long end = inOff + length;
-        long p = inOff + blocks;
-        for (int b = 0; b < blocks; b++) {
-            int w = in.get(BYTE, inOff + b) & 0xFF;
-            int base = b * BLOCK;
-            int count = Math.min(BLOCK, n - base);
-            if (w > MAX_WIDTH) {
-                throw new CorruptFrameException("packed residuals: block " + b + " has width " + w);
-            }
-            if (w == 0) {
-                for (int k = 0; k < count; k++) {
-                    z.set(INT_LE, zOff + 4L * (base + k), 0);
+        long widthAt = inOff;
+        long dataAt = inOff + allBlocks;
+        for (int start = 0; start < n; start += CHUNK) {
+            int count = Math.min(CHUNK, n - start);
+            int blocks = (count + BLOCK - 1) / BLOCK;
+            MemorySegment.copy(in, BYTE, widthAt, widths, 0, blocks);
+            int total = 0;
+            for (int blk = 0; blk < blocks; blk++) {
+                int w = widths[blk] & 0xFF;
+                if (w > MAX_WIDTH) {
+                    throw new CorruptFrameException(
+                            "packed residuals: block " + (widthAt - inOff + blk) + " has width " + w);
                 }
-                continue;
+                total += 2 * w;
             }
-            long blockEnd = p + 2L * w;
-            if (blockEnd > end) {
-                throw new CorruptFrameException("packed residuals: block " + b + " runs past the payload");
+            if (total > end - dataAt) {
+                throw new CorruptFrameException("packed residuals run past the payload");
             }
-            int mask = (1 << w) - 1;
-            long acc = 0;
-            int bits = 0;
-            for (int k = 0; k < count; k++) {
-                if (bits < w) {
-                    if (blockEnd - p >= 8 && bits <= 0) {
-                        acc = in.get(LONG_LE, p);
-                        p += 8;
-                        bits = 64;
-                    } else {
-                        while (bits < w) {
-                            if (blockEnd - p >= 4 && bits <= 32) {
-                                acc |= (in.get(INT_LE, p) & 0xFFFFFFFFL) << bits;
-                                p += 4;
-                                bits += 32;
-                            } else {
-                                acc |= (long) (in.get(BYTE, p) & 0xFF) << bits;
-                                p++;
-                                bits += 8;
-                            }
-                        }
+            MemorySegment.copy(in, BYTE, dataAt, b, 0, total);
+            // Zero 8 bytes past the end: the reader below loads whole longs.
+            for (int k = total; k < total + 8; k++) {
+                b[k] = 0;
+            }
+            int o = 0;
+            for (int blk = 0; blk < blocks; blk++) {
+                int w = widths[blk] & 0xFF;
+                int base = blk * BLOCK;
+                if (w == 0) {
+                    for (int k = 0; k < BLOCK; k++) {
+                        v[base + k] = 0;
                     }
+                } else {
+                    unpackBlock(b, o, w, v, base);
+                    o += 2 * w;
                 }
-                z.set(INT_LE, zOff + 4L * (base + k), (int) acc & mask);
-                acc >>>= w;
-                bits -= w;
             }
-            p = blockEnd;
+            MemorySegment.copy(v, 0, z, INT_LE, zOff + 4L * start, count);
+            widthAt += blocks;
+            dataAt += total;
         }
-        return (int) (p - inOff);
+        return (int) (dataAt - inOff);
+    }
+
+    /** 16 codes of {@code w} bits from {@code 2w} bytes at {@code o} (reads up to 8 bytes past them). */
+    private static void unpackBlock(byte[] b, int o, int w, int[] v, int base) {
+        int mask = (1 << w) - 1;
+        int bit = 0;
+        for (int k = 0; k < BLOCK; k++) {
+            int at = o + (bit >>> 3);
+            long word = (long) LONG.get(b, at);
+            v[base + k] = (int) (word >>> (bit & 7)) & mask;
+            bit += w;
+        }
     }
 }
