@@ -1,5 +1,6 @@
 package io.inferwire.transform;
 
+import static io.inferwire.memory.Layouts.BYTE;
 import static io.inferwire.memory.Layouts.INT_LE;
 
 import io.inferwire.CorruptFrameException;
@@ -9,6 +10,7 @@ import io.inferwire.UnsupportedFormatException;
 import io.inferwire.memory.internal.Checks;
 import io.inferwire.proto.v1.FrameKind;
 import io.inferwire.proto.v1.Transform;
+import io.inferwire.transform.internal.BlockPacking;
 import io.inferwire.transform.internal.DenseCoder;
 import io.inferwire.wire.FrameStreamReader;
 import io.inferwire.wire.FrameView;
@@ -148,7 +150,7 @@ public final class TensorDecoder {
                 QuantParams p = params(f);
                 int used = backend.unpack(data, off, len, z, 0, values);
                 backend.dequantize(z, 0, recon, 0, key, p, recon, 0, values);
-                restoreEscapes(f, data, off + used, len - used, values);
+                restoreEscapes(f, data, off, off + used, len - used, values);
             }
             case TRANSFORM_XOR_CODED -> {
                 boolean xored = coder().decodePlanes(data, off, len, z, f);
@@ -176,12 +178,15 @@ public final class TensorDecoder {
         return values;
     }
 
-    private void restoreEscapes(FrameView f, MemorySegment data, long at, long left, int values)
+    private void restoreEscapes(FrameView f, MemorySegment data, long widths, long at, long left, int values)
             throws CorruptFrameException {
         if (left % 4 != 0) {
             throw corrupt(f, "escaped values take " + left + " bytes, not a multiple of 4");
         }
         long escapes = left / 4;
+        if (escapes == 0 && !widestBlockPresent(data, widths, values)) {
+            return; // no block is 24 bits wide, so no code can be ESCAPE
+        }
         for (int i = 0; i < values; i++) {
             if (z.get(INT_LE, 4L * i) == QuantParams.ESCAPE) {
                 if (escapes == 0) {
@@ -195,6 +200,17 @@ public final class TensorDecoder {
         if (escapes != 0) {
             throw corrupt(f, escapes + " escaped value(s) left over");
         }
+    }
+
+    /** Whether any block of the packed residuals starting at {@code widths} is 24 bits wide (only those can hold ESCAPE). */
+    private static boolean widestBlockPresent(MemorySegment data, long widths, int values) {
+        int blocks = BlockPacking.blocks(values);
+        for (int b = 0; b < blocks; b++) {
+            if (data.get(BYTE, widths + b) == BlockPacking.MAX_WIDTH) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private QuantParams params(FrameView f) throws CorruptFrameException {
