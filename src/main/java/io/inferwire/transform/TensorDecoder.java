@@ -27,7 +27,8 @@ import java.lang.foreign.MemorySegment;
  * values built on a missing or damaged reference.
  *
  * <p>Buffers come from the arena given at construction (re-allocated only when a KEY
- * frame changes the number of values, up to {@link TensorCodec#maxValues()}). In
+ * frame has more values than any before it, growing at least twofold up to
+ * {@link TensorCodec#maxValues()}, so the arena stays bounded whatever the shapes). In
  * steady state {@link #decode} allocates nothing on the heap. Not thread-safe.
  */
 public final class TensorDecoder {
@@ -38,8 +39,10 @@ public final class TensorDecoder {
     private final int[] shape;
 
     private int n;
+    private int capacity;
     private MemorySegment recon;
     private MemorySegment z;
+    private MemorySegment mean = MemorySegment.NULL;
     private DenseCoder coder;
     private boolean valid;
     private double lastBound = Double.NaN;
@@ -238,14 +241,22 @@ public final class TensorDecoder {
 
     private void allocate(int values) {
         n = values;
-        recon = arena.allocate(4L * values, 64);
-        z = arena.allocate(4L * values, 64);
         coder = null;
+        if (values > capacity) {
+            // Grow geometrically and keep the buffers: a stream that keeps changing its
+            // shape must not make the arena grow with every KEY frame.
+            capacity = (int) Math.min(codec.maxValues(), Math.max(values, 2L * capacity));
+            recon = arena.allocate(4L * capacity, 64);
+            z = arena.allocate(4L * capacity, 64);
+        }
     }
 
     private DenseCoder coder() {
         if (coder == null) {
-            coder = new DenseCoder(n, arena);
+            if (mean.byteSize() < 4L * capacity) {
+                mean = arena.allocate(4L * capacity, 64);
+            }
+            coder = new DenseCoder(n, mean.asSlice(0, 4L * n));
         }
         return coder;
     }

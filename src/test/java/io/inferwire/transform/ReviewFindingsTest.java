@@ -1,0 +1,113 @@
+package io.inferwire.transform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.inferwire.StreamException;
+import io.inferwire.TestArena;
+import io.inferwire.proto.v1.FrameKind;
+import io.inferwire.proto.v1.Transform;
+import io.inferwire.wire.FrameEncoder;
+import io.inferwire.wire.FrameStreamReader;
+import io.inferwire.wire.FrameView;
+import io.inferwire.wire.ReaderOptions;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.api.Test;
+
+/** Regression tests for bugs found in review of the tensor codec. */
+class ReviewFindingsTest {
+
+    /** Encodes one frame with a raw payload and parses it back (no checksum). */
+    static FrameView craft(
+            FrameEncoder fe, FrameView v, FrameKind kind, long seq, double e, int[] shape, int t, byte[] payload)
+            throws StreamException {
+        int len = fe.encode(0, seq, kind, e, shape, t, MemorySegment.ofArray(payload), 0, payload.length);
+        MemorySegment b = fe.buffer();
+        long off = fe.frameOffset();
+        int prefix = 1;
+        while (b.get(ValueLayout.JAVA_BYTE, off + prefix - 1) < 0) {
+            prefix++;
+        }
+        return v.wrap(b, off + prefix, len - prefix);
+    }
+
+    /**
+     * A decoder without a fixed shape allocated new buffers from its arena on every KEY
+     * frame that changed the number of values, and never reused them: a stream that
+     * alternates two shapes (even with frames that are then rejected) grew the arena
+     * without bound.
+     */
+    @Test
+    void keyFramesAlternatingShapesDoNotGrowTheArena() throws StreamException {
+        int max = 4096;
+        try (TestArena arena = TestArena.open();
+                TestArena decArena = TestArena.open()) {
+            FrameEncoder fe = new FrameEncoder(arena, 4 * max, FrameEncoder.Compression.NONE, false);
+            TensorDecoder dec = TensorCodec.builder()
+                    .maxValues(max)
+                    .backend(Backends.scalar())
+                    .build()
+                    .newDecoder(decArena);
+            MemorySegment out = arena.allocate(4L * max);
+            FrameView v = new FrameView();
+            for (int i = 0; i < 200; i++) {
+                int n = i % 2 == 0 ? max : max - 1;
+                boolean bogus = i % 4 >= 2; // every other pair is rejected after its shape is read
+                byte[] payload = new byte[bogus ? 3 : 4 * n];
+                int transform = i % 8 < 4
+                        ? Transform.TRANSFORM_XOR_PLANES_VALUE
+                        : Transform.TRANSFORM_QUANT_CODED_VALUE; // the coded one also builds a coder
+                FrameView f = craft(fe, v, FrameKind.FRAME_KIND_KEY, i, 1e-3, new int[] {n}, transform, payload);
+                try {
+                    assertEquals(n, dec.decode(f, f.segment(), f.payloadOffset(), f.payloadLength(), out, 0));
+                } catch (StreamException rejected) {
+                    assertTrue(bogus || transform == Transform.TRANSFORM_QUANT_CODED_VALUE, rejected.toString());
+                }
+            }
+            // Two buffers and a running mean of at most twice the largest shape.
+            assertTrue(
+                    decArena.allocated() <= 3 * 2 * 4L * max,
+                    "decoder arena grew to " + decArena.allocated() + " bytes for frames of " + max + " values");
+        }
+    }
+
+    /** After the buffers are reused, a KEY frame of a smaller shape still decodes, and DELTA frames follow it. */
+    @Test
+    void shrinkingShapeStillRoundTrips() throws StreamException {
+        try (TestArena arena = TestArena.open()) {
+            TensorDecoder dec = TensorCodec.builder().build().newDecoder(arena);
+            MemorySegment out = arena.allocate(4L * 100);
+            FrameView v = new FrameView();
+            for (TensorCodec.Packing packing : TensorCodec.Packing.values()) {
+                for (int n : new int[] {100, 37, 100, 5}) {
+                    TensorCodec codec = TensorCodec.builder()
+                            .shape(n)
+                            .errorBound(1e-3)
+                            .packing(packing)
+                            .checksums(false)
+                            .backend(Backends.scalar())
+                            .build();
+                    TensorEncoder enc = codec.newEncoder(arena);
+                    MemorySegment in = arena.allocate(4L * n);
+                    FrameStreamReader reader = new FrameStreamReader(
+                            arena, ReaderOptions.defaults().withRequireChecksum(false));
+                    for (int frame = 0; frame < 4; frame++) {
+                        for (int i = 0; i < n; i++) {
+                            in.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) Math.sin(i + frame * 0.01));
+                        }
+                        enc.encode(in, 0);
+                        reader.feed(enc.buffer().asSlice(enc.frameOffset(), enc.frameLength()));
+                        assertTrue(reader.next());
+                        assertEquals(n, dec.decode(reader, out, 0));
+                        assertEquals(
+                                -1,
+                                out.asSlice(0, 4L * n)
+                                        .mismatch(enc.reconstruction().asSlice(0, 4L * n)),
+                                "n=" + n + " frame " + frame + " " + packing);
+                    }
+                }
+            }
+        }
+    }
+}
