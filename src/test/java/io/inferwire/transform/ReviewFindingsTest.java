@@ -3,6 +3,7 @@ package io.inferwire.transform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.inferwire.Seeds;
 import io.inferwire.StreamException;
 import io.inferwire.TestArena;
 import io.inferwire.proto.v1.FrameKind;
@@ -13,6 +14,7 @@ import io.inferwire.wire.FrameView;
 import io.inferwire.wire.ReaderOptions;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Regression tests for bugs found in review of the tensor codec. */
@@ -105,6 +107,76 @@ class ReviewFindingsTest {
                                 out.asSlice(0, 4L * n)
                                         .mismatch(enc.reconstruction().asSlice(0, 4L * n)),
                                 "n=" + n + " frame " + frame + " " + packing);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Frames that pass the reader's checks (no checksum required) with any transform,
+     * bound, shape and payload bytes end in a {@link StreamException} or in values,
+     * never in another exception.
+     */
+    @Test
+    void craftedFramesEndInStreamExceptions() throws Exception {
+        SplittableRandom r = Seeds.random("crafted tensor frames");
+        for (Backend be : new Backend[] {Backends.scalar(), Backends.get()}) {
+            try (TestArena arena = TestArena.open()) {
+                FrameEncoder fe = new FrameEncoder(arena, 1 << 16, FrameEncoder.Compression.NONE, false);
+                TensorDecoder dec = TensorCodec.builder()
+                        .maxValues(5000)
+                        .backend(be)
+                        .build()
+                        .newDecoder(arena);
+                MemorySegment out = arena.allocate(4L * 5000);
+                FrameView v = new FrameView();
+                long seq = 0;
+                for (int it = 0; it < 20000; it++) {
+                    boolean key = r.nextInt(3) == 0;
+                    int[] shape;
+                    int n;
+                    if (r.nextInt(4) == 0 && !key) {
+                        shape = new int[0];
+                        n = Math.max(dec.values(), 1);
+                    } else {
+                        n = 1 + r.nextInt(r.nextBoolean() ? 40 : 300);
+                        shape = new int[] {n};
+                    }
+                    int t = r.nextInt(6);
+                    double e = switch (r.nextInt(5)) {
+                        case 0 -> 0;
+                        case 1 -> 1e-3;
+                        case 2 -> r.nextDouble() * 1e30;
+                        case 3 -> Math.abs(Double.longBitsToDouble(r.nextLong() & 0x7fefffffffffffffL));
+                        default -> 1e-4;
+                    };
+                    int plen = switch (r.nextInt(4)) {
+                        case 0 -> 4 * n;
+                        case 1 -> r.nextInt(16);
+                        case 2 -> (n + 15) / 16 + r.nextInt(4 * n + 1);
+                        default -> r.nextInt(12 * n + 8);
+                    };
+                    byte[] p = new byte[plen];
+                    int style = r.nextInt(4);
+                    for (int i = 0; i < plen; i++) {
+                        p[i] = switch (style) {
+                            case 0 -> (byte) r.nextInt();
+                            case 1 -> 0;
+                            case 2 -> (byte) (r.nextInt(8) == 0 ? r.nextInt() : 0);
+                            default -> (byte) (i < (n + 15) / 16 ? r.nextInt(26) : r.nextInt());
+                        };
+                    }
+                    if (r.nextInt(10) != 0) seq++;
+                    FrameView f = craft(
+                            fe, v, key ? FrameKind.FRAME_KIND_KEY : FrameKind.FRAME_KIND_DELTA, seq, e, shape, t, p);
+                    try {
+                        dec.decode(f, f.segment(), f.payloadOffset(), f.payloadLength(), out, 0);
+                    } catch (StreamException ok) {
+                        // fine
+                    } catch (RuntimeException bad) {
+                        throw new AssertionError(
+                                "it " + it + " key=" + key + " n=" + n + " t=" + t + " e=" + e + " plen=" + plen, bad);
                     }
                 }
             }
