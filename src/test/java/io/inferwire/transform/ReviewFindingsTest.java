@@ -182,4 +182,54 @@ class ReviewFindingsTest {
             }
         }
     }
+
+    /**
+     * A KEY frame chosen by the KEY-or-DELTA decision reset the decision cadence, so on
+     * a stream of independent rows (where KEY always wins) every frame ran the trial:
+     * two quantize + pack passes (or two XOR splits and two LZ4 probes) per frame,
+     * whatever the decision interval.
+     */
+    @Test
+    void decidedKeyFramesKeepTheDecisionInterval() {
+        Backend scalar = Backends.scalar();
+        int[] calls = new int[1];
+        Backend counting = (Backend) java.lang.reflect.Proxy.newProxyInstance(
+                Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("quantize") || m.getName().equals("xorSplit")) {
+                        calls[0]++;
+                    }
+                    try {
+                        return m.invoke(scalar, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        SplittableRandom r = Seeds.random("decided KEY frames");
+        for (boolean lossless : new boolean[] {false, true}) {
+            try (TestArena arena = TestArena.open()) {
+                int n = 384;
+                int frames = 160;
+                TensorCodec.Builder b =
+                        TensorCodec.builder().shape(n).decisionInterval(16).backend(counting);
+                if (!lossless) {
+                    b.errorBound(1e-4);
+                }
+                TensorEncoder enc = b.build().newEncoder(arena);
+                MemorySegment in = arena.allocate(4L * n);
+                calls[0] = 0;
+                for (int f = 0; f < frames; f++) {
+                    for (int i = 0; i < n; i++) {
+                        in.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (r.nextGaussian() * 0.05));
+                    }
+                    enc.encode(in, 0);
+                    assertEquals(FrameKind.FRAME_KIND_KEY, enc.lastKind(), "independent rows are KEY frames");
+                }
+                // One pass per frame, two on every 16th.
+                assertTrue(
+                        calls[0] <= frames + frames / 16 + 1,
+                        (lossless ? "lossless" : "bounded") + ": " + calls[0] + " kernel passes for " + frames
+                                + " frames");
+            }
+        }
+    }
 }
