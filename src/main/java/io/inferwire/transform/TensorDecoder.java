@@ -48,6 +48,7 @@ public final class TensorDecoder {
     private double lastBound = Double.NaN;
     private QuantParams qp;
     private long lastSeq = -1;
+    private long lastStream;
     private int lastTransform;
     private double streamBound;
 
@@ -91,6 +92,7 @@ public final class TensorDecoder {
                     decodeFrame(frame, kind == FrameKind.FRAME_KIND_KEY, data, dataOffset, dataLength, out, offset);
             MemorySegment.copy(recon, 0, out, offset, 4L * values);
             lastSeq = frame.seq();
+            lastStream = frame.streamId();
             return values;
         } catch (StreamException | RuntimeException e) {
             valid = false;
@@ -132,6 +134,9 @@ public final class TensorDecoder {
                                 ? "DELTA frame changes the shape (" + values + " values, reference has " + n + ")"
                                 : "DELTA frame without its reference (no valid KEY frame since the stream started or"
                                         + " since a rejected frame)");
+            }
+            if (f.streamId() != lastStream) {
+                throw corrupt(f, "DELTA frame of another stream than its reference (stream " + lastStream + ")");
             }
             if (lastSeq >= 0 && f.seq() != lastSeq + 1) {
                 throw corrupt(f, "DELTA frame does not follow the frame it refers to (seq " + lastSeq + ")");

@@ -222,13 +222,61 @@ class ReviewFindingsTest {
                         in.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) (r.nextGaussian() * 0.05));
                     }
                     enc.encode(in, 0);
-                    assertEquals(FrameKind.FRAME_KIND_KEY, enc.lastKind(), "independent rows are KEY frames");
                 }
                 // One pass per frame, two on every 16th.
                 assertTrue(
                         calls[0] <= frames + frames / 16 + 1,
                         (lossless ? "lossless" : "bounded") + ": " + calls[0] + " kernel passes for " + frames
                                 + " frames");
+            }
+        }
+    }
+
+    /**
+     * The decoder ignored stream ids: with two streams of one shape in one byte stream
+     * (what {@code decode} on the command line reads), a DELTA frame of stream A that
+     * came right after a KEY frame of stream B passed the sequence check (B's KEY has
+     * seq 0, A's DELTA seq 1) and was applied to B's reconstruction: wrong values, no
+     * error.
+     */
+    @Test
+    void deltaFrameOfAnotherStreamIsRejected() throws StreamException {
+        SplittableRandom r = Seeds.random("two streams");
+        int n = 64;
+        try (TestArena arena = TestArena.open()) {
+            TensorEncoder a = TensorCodec.builder().shape(n).streamId(1).build().newEncoder(arena);
+            TensorEncoder b = TensorCodec.builder().shape(n).streamId(2).build().newEncoder(arena);
+            TensorDecoder dec = TensorCodec.builder().build().newDecoder(arena);
+            FrameStreamReader reader = new FrameStreamReader(arena);
+            MemorySegment row = arena.allocate(4L * n);
+            MemorySegment out = arena.allocate(4L * n);
+            float[] base = TensorStreams.gaussian(n, r, 0.05);
+            MemorySegment.copy(base, 0, row, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n);
+            TensorEncoder[] order = {a, b, a};
+            for (int k = 0; k < order.length; k++) {
+                TensorEncoder enc = order[k];
+                if (k == 1) {
+                    MemorySegment.copy(
+                            TensorStreams.gaussian(n, r, 0.05), 0, row, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n);
+                } else if (k == 2) {
+                    MemorySegment.copy(base, 0, row, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n);
+                    row.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 3, 1f);
+                }
+                int len = enc.encode(row, 0);
+                assertEquals(
+                        k < 2 ? FrameKind.FRAME_KIND_KEY : FrameKind.FRAME_KIND_DELTA, enc.lastKind(), "frame " + k);
+                reader.feed(enc.buffer().asSlice(enc.frameOffset(), len));
+                assertTrue(reader.next());
+                try {
+                    assertEquals(n, dec.decode(reader, out, 0));
+                } catch (StreamException e) {
+                    assertEquals(2, k, "only the DELTA frame of the other stream may be rejected: " + e);
+                    continue;
+                }
+                assertEquals(
+                        -1,
+                        out.asSlice(0, 4L * n).mismatch(enc.reconstruction().asSlice(0, 4L * n)),
+                        "frame " + k + " decodes to its encoder's reconstruction");
             }
         }
     }
