@@ -250,7 +250,7 @@ public final class TensorCodec {
 
         /**
          * Decide KEY-or-DELTA by trying both on every {@code n}th frame (and after every
-         * KEY); frames in between repeat the last decision. 1 tries both on every frame;
+         * forced KEY); frames in between repeat the last decision. 1 tries both on every frame;
          * 0 (the default) means {@value TensorCodec#DEFAULT_DECISION_INTERVAL} for
          * {@link Packing#FAST} and 1 for {@link Packing#DENSE}.
          */

@@ -29,7 +29,8 @@ import java.lang.foreign.MemorySegment;
  * values built on a missing or damaged reference.
  *
  * <p>Buffers come from the arena given at construction (re-allocated only when a KEY
- * frame changes the number of values, up to {@link TensorCodec#maxValues()}). In
+ * frame has more values than any before it, growing at least twofold up to
+ * {@link TensorCodec#maxValues()}, so the arena stays bounded whatever the shapes). In
  * steady state {@link #decode} allocates nothing on the heap. Not thread-safe.
  */
 public final class TensorDecoder {
@@ -40,13 +41,16 @@ public final class TensorDecoder {
     private final int[] shape;
 
     private int n;
+    private int capacity;
     private MemorySegment recon;
     private MemorySegment z;
+    private MemorySegment mean = MemorySegment.NULL;
     private DenseCoder coder;
     private boolean valid;
     private double lastBound = Double.NaN;
     private QuantParams qp;
     private long lastSeq = -1;
+    private long lastStream;
     private int lastTransform;
     private double streamBound;
 
@@ -90,6 +94,7 @@ public final class TensorDecoder {
                     decodeFrame(frame, kind == FrameKind.FRAME_KIND_KEY, data, dataOffset, dataLength, out, offset);
             MemorySegment.copy(recon, 0, out, offset, 4L * values);
             lastSeq = frame.seq();
+            lastStream = frame.streamId();
             return values;
         } catch (StreamException | RuntimeException e) {
             valid = false;
@@ -131,6 +136,9 @@ public final class TensorDecoder {
                                 ? "DELTA frame changes the shape (" + values + " values, reference has " + n + ")"
                                 : "DELTA frame without its reference (no valid KEY frame since the stream started or"
                                         + " since a rejected frame)");
+            }
+            if (f.streamId() != lastStream) {
+                throw corrupt(f, "DELTA frame of another stream than its reference (stream " + lastStream + ")");
             }
             if (lastSeq >= 0 && f.seq() != lastSeq + 1) {
                 throw corrupt(f, "DELTA frame does not follow the frame it refers to (seq " + lastSeq + ")");
@@ -254,14 +262,22 @@ public final class TensorDecoder {
 
     private void allocate(int values) {
         n = values;
-        recon = arena.allocate(4L * values, 64);
-        z = arena.allocate(4L * values, 64);
         coder = null;
+        if (values > capacity) {
+            // Grow geometrically and keep the buffers: a stream that keeps changing its
+            // shape must not make the arena grow with every KEY frame.
+            capacity = (int) Math.min(codec.maxValues(), Math.max(values, 2L * capacity));
+            recon = arena.allocate(4L * capacity, 64);
+            z = arena.allocate(4L * capacity, 64);
+        }
     }
 
     private DenseCoder coder() {
         if (coder == null) {
-            coder = new DenseCoder(n, arena);
+            if (mean.byteSize() < 4L * capacity) {
+                mean = arena.allocate(4L * capacity, 64);
+            }
+            coder = new DenseCoder(n, mean.asSlice(0, 4L * n));
         }
         return coder;
     }

@@ -177,7 +177,12 @@ public final class TensorEncoder {
         seq++;
         if (lastKind == FrameKind.FRAME_KIND_KEY) {
             sinceKey = 1;
-            sinceDecision = codec.decisionInterval();
+            if (key) {
+                // After a forced KEY, decide again at once; a KEY that a decision chose
+                // (or a fallback) keeps the cadence, or every frame of a stream of
+                // independent rows would try both KEY and DELTA.
+                sinceDecision = codec.decisionInterval();
+            }
         } else {
             sinceKey++;
         }

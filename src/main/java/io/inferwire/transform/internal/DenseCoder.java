@@ -77,8 +77,20 @@ public final class DenseCoder {
 
     /** A coder for frames of {@code n} values; its mean vector comes from {@code arena}. */
     public DenseCoder(int n, Arena arena) {
+        this(n, arena.allocate(4L * n, 64));
+    }
+
+    /**
+     * A coder for frames of {@code n} values whose running mean lives in {@code mean}
+     * (at least {@code 4n} bytes, zeroed here), so that a caller can reuse the memory.
+     */
+    public DenseCoder(int n, MemorySegment mean) {
+        if (mean.byteSize() < 4L * n) {
+            throw new IllegalArgumentException("mean of " + mean.byteSize() + " bytes for " + n + " values");
+        }
         this.n = n;
-        this.mean = arena.allocate(4L * n, 64);
+        this.mean = mean;
+        mean.fill((byte) 0);
         for (int c = 0; c < CONTEXTS; c++) {
             residual[c] = new AdaptiveModel(PRIORS[c]);
         }
