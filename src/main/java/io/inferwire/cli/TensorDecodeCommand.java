@@ -45,9 +45,15 @@ final class TensorDecodeCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             reader.feed(input);
             while (reader.next()) {
-                long need = reader.frame().rank() == 0 ? 0 : 4L * valuesOf(reader);
+                // Only a KEY frame sets the shape (DELTA frames inherit it; other kinds have
+                // none that matters); the row grows geometrically, so a stream of
+                // ever-larger declared shapes costs at most twice the largest.
+                long need = reader.frame().kind() == io.inferwire.proto.v1.FrameKind.FRAME_KIND_KEY
+                        ? 4L * valuesOf(reader)
+                        : 0;
                 if (need > row.byteSize()) {
-                    row = arena.allocate(need, 64);
+                    row = arena.allocate(
+                            Math.min(Math.max(need, 2 * row.byteSize()), 4L * TensorCodec.DEFAULT_MAX_VALUES), 64);
                 }
                 int n = dec.decode(reader, row, 0);
                 if (n >= 0) {

@@ -85,7 +85,12 @@ public final class TensorEncoder {
         this.qp = lossless ? null : QuantParams.of(bound);
         long bytes = 4L * n;
         // Room for the largest frame, and for a stream header of up to 4 KiB.
-        int maxPayload = (int) Math.max(Math.max(bytes, 4096), dense ? DenseCoder.maxBytes(n) : 0);
+        long largest = Math.max(Math.max(bytes, 4096), dense ? DenseCoder.maxBytes(n) : 0);
+        if (largest > 1 << 30) {
+            throw new IllegalArgumentException(
+                    "frames of " + n + " values are too large for one frame (" + codec.packing() + ")");
+        }
+        int maxPayload = (int) largest;
         this.frames = new FrameEncoder(
                 arena,
                 maxPayload,

@@ -102,8 +102,8 @@ public final class DenseCoder {
     }
 
     /** The largest coded frame for {@code n} values. */
-    public static int maxBytes(int n) {
-        return 9 * n + 64;
+    public static long maxBytes(int n) {
+        return 9L * n + 64;
     }
 
     /** Back to the initial state (a KEY frame): models, levels and the running mean. */
