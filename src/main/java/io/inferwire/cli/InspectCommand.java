@@ -48,8 +48,17 @@ final class InspectCommand implements Callable<Integer> {
             reader.feed(in);
             if (!json && !quiet) {
                 out.printf(
-                        "%8s %8s %-7s %-10s %-14s %12s %12s %12s %8s%n",
-                        "stream", "seq", "kind", "encoding", "shape", "raw B", "stored B", "frame B", "ratio");
+                        "%8s %8s %-7s %-10s %-13s %-14s %12s %12s %12s %8s%n",
+                        "stream",
+                        "seq",
+                        "kind",
+                        "encoding",
+                        "transform",
+                        "shape",
+                        "raw B",
+                        "stored B",
+                        "frame B",
+                        "ratio");
             }
             long before = reader.position();
             while (true) {
@@ -74,24 +83,26 @@ final class InspectCommand implements Callable<Integer> {
                 before = reader.position();
                 frames++;
                 // A compact token step frame stores its range-coder unit in step_bits/step.
-                long rawBytes = f.isCompactStep() ? reader.dataLength() : f.rawSize();
+                long rawBytes = f.isCompactStep() || f.rawSize() == 0 ? reader.dataLength() : f.rawSize();
                 long storedBytes = f.isCompactStep() ? reader.dataLength() : f.payloadLength();
                 raw += rawBytes;
                 wire += frameBytes;
                 String kind = f.kind().name().substring("FRAME_KIND_".length());
                 String enc = f.isCompactStep() ? "COMPACT" : f.encoding().name().substring("ENCODING_".length());
                 String shape = shape(f);
+                String transform = transform(f);
                 double ratio = frameBytes == 0 ? 0 : (double) rawBytes / frameBytes;
                 if (json) {
                     js.append(js.isEmpty() ? "" : ",\n")
                             .append(String.format(
                                     Locale.ROOT,
-                                    "    {\"stream\": %s, \"seq\": %s, \"kind\": \"%s\", \"encoding\": \"%s\", \"shape\": %s, "
+                                    "    {\"stream\": %s, \"seq\": %s, \"kind\": \"%s\", \"encoding\": \"%s\", \"transform\": \"%s\", \"shape\": %s, "
                                             + "\"raw_bytes\": %d, \"stored_bytes\": %d, \"frame_bytes\": %d, \"error_bound\": %s}",
                                     Long.toUnsignedString(f.streamId()),
                                     Long.toUnsignedString(f.seq()),
                                     kind,
                                     enc,
+                                    transform,
                                     shape,
                                     rawBytes,
                                     storedBytes,
@@ -100,11 +111,12 @@ final class InspectCommand implements Callable<Integer> {
                 } else if (!quiet) {
                     out.printf(
                             Locale.ROOT,
-                            "%8s %8s %-7s %-10s %-14s %12d %12d %12d %8.3f%n",
+                            "%8s %8s %-7s %-10s %-13s %-14s %12d %12d %12d %8.3f%n",
                             Long.toUnsignedString(f.streamId()),
                             Long.toUnsignedString(f.seq()),
                             kind,
                             enc,
+                            transform,
                             shape,
                             rawBytes,
                             storedBytes,
@@ -161,6 +173,16 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             out.println("  bad frame: " + e.getMessage());
         }
+    }
+
+    /** The tensor transform's short name ("-" for frames that have none, "#n" for an unknown one). */
+    private static String transform(FrameView f) {
+        int t = f.transformNumber();
+        if (t == 0) {
+            return "-";
+        }
+        io.inferwire.proto.v1.Transform known = io.inferwire.proto.v1.Transform.forNumber(t);
+        return known == null ? "#" + t : known.name().substring("TRANSFORM_".length());
     }
 
     private static String shape(FrameView f) {

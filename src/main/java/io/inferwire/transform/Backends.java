@@ -24,6 +24,7 @@ public final class Backends {
     private static final System.Logger LOG = System.getLogger("io.inferwire.transform");
 
     private static volatile Backend chosen;
+    private static volatile Backend vector;
 
     private Backends() {}
 
@@ -108,6 +109,15 @@ public final class Backends {
     }
 
     private static Backend vector() {
+        Backend b = vector;
+        if (b == null) {
+            b = probeVector(); // once per JVM: the self-test runs the kernels
+            vector = b;
+        }
+        return b;
+    }
+
+    private static Backend probeVector() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return new UnavailableBackend(
                     "vector",
@@ -123,7 +133,12 @@ public final class Backends {
         } catch (LinkageError e) {
             return new UnavailableBackend("vector", "the Vector API failed to load: " + e);
         }
-        String failed = SelfTest.run(b);
+        String failed;
+        try {
+            failed = SelfTest.run(b);
+        } catch (LinkageError e) {
+            return new UnavailableBackend("vector", "the Vector API failed to load: " + e);
+        }
         return failed == null ? b : new UnavailableBackend("vector", "self-test failed: " + failed);
     }
 }

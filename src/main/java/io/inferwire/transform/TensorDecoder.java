@@ -52,6 +52,8 @@ public final class TensorDecoder {
     private long lastSeq = -1;
     private long lastStream;
     private int lastTransform;
+    private final long[] refDims = new long[FrameView.MAX_RANK];
+    private int refRank;
     private double streamBound;
 
     TensorDecoder(TensorCodec codec, Arena arena) {
@@ -123,6 +125,20 @@ public final class TensorDecoder {
             throw new UnsupportedFormatException("tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
         }
         int values = !key && f.rank() == 0 && valid ? n : values(f);
+        if (key) {
+            refRank = f.rank();
+            for (int i = 0; i < refRank; i++) {
+                refDims[i] = f.dim(i);
+            }
+        } else if (f.rank() > 0) {
+            boolean same = f.rank() == refRank;
+            for (int i = 0; same && i < refRank; i++) {
+                same = f.dim(i) == refDims[i];
+            }
+            if (!same) {
+                throw corrupt(f, "DELTA frame declares a shape other than its reference's");
+            }
+        }
         Checks.checkRange(out, outOffset, 4L * values);
         if (key) {
             if (values != n || recon == null) {

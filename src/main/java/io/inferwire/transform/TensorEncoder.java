@@ -4,7 +4,6 @@ import static io.inferwire.memory.Layouts.INT_LE;
 
 import io.inferwire.lz4.Lz4Block;
 import io.inferwire.memory.internal.Checks;
-import io.inferwire.proto.v1.Encoding;
 import io.inferwire.proto.v1.FrameKind;
 import io.inferwire.proto.v1.StreamHeader;
 import io.inferwire.proto.v1.Transform;
@@ -27,8 +26,10 @@ import java.nio.ByteBuffer;
  * come first, after {@link #requestKey()}, every {@link TensorCodec#keyInterval()}
  * frames, and whenever a KEY frame would be the smaller one.
  *
- * <p>LZ4 is tried on every frame until it fails to shrink one, then on one frame in
- * 16 until it pays again (packed residuals of independent rows seldom shrink).
+ * <p>LZ4 is tried on every frame until it stops paying (no saving on byte planes, under
+ * 1/32 on packed residuals), then on one frame in 16 until it pays again (packed
+ * residuals of independent rows seldom shrink, and the time is better spent elsewhere
+ * on both sides).
  *
  * <p>All buffers come from the arena given at construction; in steady state
  * {@link #encode} allocates nothing on the heap. One encoder serves one stream and is
@@ -70,6 +71,7 @@ public final class TensorEncoder {
     private double lastBound;
     private int lz4Skip;
     private boolean predicted;
+    private boolean ended;
 
     /** After LZ4 fails to shrink a frame, it is tried again on every this many frames. */
     static final int LZ4_RETRY = 16;
@@ -144,13 +146,21 @@ public final class TensorEncoder {
         return len;
     }
 
-    /** Encodes the END frame that closes the stream. */
+    /** Encodes the END frame that closes the stream; afterwards {@link #encode} and {@code end} throw {@link IllegalStateException}. */
     public int end() {
+        checkOpen();
+        ended = true;
         int len =
                 frames.encode(codec.streamId(), seq, FrameKind.FRAME_KIND_END, 0, new int[0], MemorySegment.NULL, 0, 0);
         seq++;
         lastKind = FrameKind.FRAME_KIND_END;
         return len;
+    }
+
+    private void checkOpen() {
+        if (ended) {
+            throw new IllegalStateException("the stream has ended (END frame written)");
+        }
     }
 
     /** Makes the next frame a KEY frame (for a receiver that resynchronizes or resumes). */
@@ -167,6 +177,7 @@ public final class TensorEncoder {
      * @throws IndexOutOfBoundsException if the range is outside the segment
      */
     public int encode(MemorySegment values, long offset) {
+        checkOpen();
         Checks.checkRange(values, offset, 4L * n);
         boolean key = !started || keyRequested || (codec.keyInterval() > 0 && sinceKey >= codec.keyInterval());
         int len;
@@ -360,8 +371,13 @@ public final class TensorEncoder {
         int len = frames.encode(codec.streamId(), seq, kind, e, dims, t, payload, 0, size);
         if (!attempt) {
             lz4Skip--;
-        } else if (frames.lastEncoding() == Encoding.ENCODING_RAW && size >= FrameEncoder.MIN_COMPRESS_BYTES) {
-            lz4Skip = LZ4_RETRY - 1; // it did not pay: try again in LZ4_RETRY frames
+        } else if (size >= FrameEncoder.MIN_COMPRESS_BYTES
+                && frames.lastStoredBytes()
+                        > size - (transform == Transform.TRANSFORM_QUANT_PACKED_VALUE ? size / 32 : 1)) {
+            // It did not pay: for packed residuals, saving under 1/32 (typical of
+            // independent rows) is not worth its time on the next frames, nor the decoder's;
+            // byte planes keep any saving. Try again in LZ4_RETRY frames.
+            lz4Skip = LZ4_RETRY - 1;
         }
         lastKind = kind;
         lastTransform = transform;

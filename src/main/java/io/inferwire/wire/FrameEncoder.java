@@ -55,6 +55,7 @@ public final class FrameEncoder {
     private long frameOffset;
     private int frameLength;
     private Encoding lastEncoding = Encoding.ENCODING_RAW;
+    private int lastStored;
     private boolean tryCompression = true;
 
     /**
@@ -232,6 +233,7 @@ public final class FrameEncoder {
         frameOffset = start;
         frameLength = header + stored;
         lastEncoding = encoding;
+        lastStored = stored;
         return frameLength;
     }
 
@@ -269,6 +271,11 @@ public final class FrameEncoder {
      */
     public ByteBuffer frameBuffer() {
         return bufferView.clear().position((int) frameOffset).limit((int) frameOffset + frameLength);
+    }
+
+    /** The length of the last frame's payload as stored (compressed or raw). */
+    public int lastStoredBytes() {
+        return lastStored;
     }
 
     /** How the last frame's payload was stored. */
