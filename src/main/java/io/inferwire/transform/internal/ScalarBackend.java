@@ -32,7 +32,21 @@ public final class ScalarBackend implements Backend {
             MemorySegment planes,
             long planesOff,
             int n) {
-        for (int i = 0; i < n; i++) {
+        splitRange(x, xOff, ref, refOff, hasRef, planes, planesOff, n, 0);
+    }
+
+    /** {@link #xorSplit} for values {@code from} to {@code n - 1} (the vector backend's tail). */
+    static void splitRange(
+            MemorySegment x,
+            long xOff,
+            MemorySegment ref,
+            long refOff,
+            boolean hasRef,
+            MemorySegment planes,
+            long planesOff,
+            int n,
+            int from) {
+        for (int i = from; i < n; i++) {
             int w = x.get(INT_LE, xOff + 4L * i);
             if (hasRef) {
                 w ^= ref.get(INT_LE, refOff + 4L * i);
@@ -54,7 +68,21 @@ public final class ScalarBackend implements Backend {
             MemorySegment out,
             long outOff,
             int n) {
-        for (int i = 0; i < n; i++) {
+        mergeRange(planes, planesOff, ref, refOff, hasRef, out, outOff, n, 0);
+    }
+
+    /** {@link #xorMerge} for values {@code from} to {@code n - 1} (the vector backend's tail). */
+    static void mergeRange(
+            MemorySegment planes,
+            long planesOff,
+            MemorySegment ref,
+            long refOff,
+            boolean hasRef,
+            MemorySegment out,
+            long outOff,
+            int n,
+            int from) {
+        for (int i = from; i < n; i++) {
             int w = (planes.get(BYTE, planesOff + i) & 0xFF) << 24
                     | (planes.get(BYTE, planesOff + n + i) & 0xFF) << 16
                     | (planes.get(BYTE, planesOff + 2L * n + i) & 0xFF) << 8

@@ -1,8 +1,5 @@
 package io.inferwire.transform.internal;
 
-import static io.inferwire.memory.Layouts.BYTE;
-import static io.inferwire.memory.Layouts.INT_LE;
-
 import io.inferwire.CorruptFrameException;
 import io.inferwire.transform.Backend;
 import io.inferwire.transform.QuantParams;
@@ -84,29 +81,7 @@ public final class VectorBackend implements Backend {
                     .intoMemorySegment(planes, p2 + i, LE);
             w.convertShape(VectorOperators.I2B, B, 0).intoMemorySegment(planes, p3 + i, LE);
         }
-        tailSplit(x, xOff, ref, refOff, hasRef, planes, planesOff, n, bound);
-    }
-
-    private static void tailSplit(
-            MemorySegment x,
-            long xOff,
-            MemorySegment ref,
-            long refOff,
-            boolean hasRef,
-            MemorySegment planes,
-            long planesOff,
-            int n,
-            int from) {
-        for (int i = from; i < n; i++) {
-            int w = x.get(INT_LE, xOff + 4L * i);
-            if (hasRef) {
-                w ^= ref.get(INT_LE, refOff + 4L * i);
-            }
-            planes.set(BYTE, planesOff + i, (byte) (w >>> 24));
-            planes.set(BYTE, planesOff + n + i, (byte) (w >>> 16));
-            planes.set(BYTE, planesOff + 2L * n + i, (byte) (w >>> 8));
-            planes.set(BYTE, planesOff + 3L * n + i, (byte) w);
-        }
+        ScalarBackend.splitRange(x, xOff, ref, refOff, hasRef, planes, planesOff, n, bound);
     }
 
     @Override
@@ -141,19 +116,7 @@ public final class VectorBackend implements Backend {
             }
             w.intoMemorySegment(out, outOff + 4L * i, LE);
         }
-        if (bound < n) {
-            // The scalar kernel on the tail: planes are indexed by n, so shift by hand.
-            for (int i = bound; i < n; i++) {
-                int w = (planes.get(BYTE, planesOff + i) & 0xFF) << 24
-                        | (planes.get(BYTE, p1 + i) & 0xFF) << 16
-                        | (planes.get(BYTE, p2 + i) & 0xFF) << 8
-                        | (planes.get(BYTE, p3 + i) & 0xFF);
-                if (hasRef) {
-                    w ^= ref.get(INT_LE, refOff + 4L * i);
-                }
-                out.set(INT_LE, outOff + 4L * i, w);
-            }
-        }
+        ScalarBackend.mergeRange(planes, planesOff, ref, refOff, hasRef, out, outOff, n, bound);
     }
 
     private static IntVector widen(MemorySegment s, long off) {
