@@ -124,7 +124,7 @@ public final class TensorDecoder {
         if (transform == null || transform == Transform.TRANSFORM_UNSPECIFIED) {
             throw new UnsupportedFormatException("tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
         }
-        int values = !key && f.rank() == 0 && valid ? n : values(f);
+        int values = !key && f.rank() == 0 ? n : values(f);
         if (key) {
             refRank = f.rank();
             for (int i = 0; i < refRank; i++) {
@@ -145,14 +145,7 @@ public final class TensorDecoder {
                 allocate(values);
             }
         } else {
-            if (!valid || values != n) {
-                throw corrupt(
-                        f,
-                        valid
-                                ? "DELTA frame changes the shape (" + values + " values, reference has " + n + ")"
-                                : "DELTA frame without its reference (no valid KEY frame since the stream started or"
-                                        + " since a rejected frame)");
-            }
+            // A DELTA's shape is its reference's (checked above), so only its identity is left.
             if (f.streamId() != lastStream) {
                 throw corrupt(f, "DELTA frame of another stream than its reference (stream " + lastStream + ")");
             }

@@ -216,26 +216,23 @@ public final class TensorEncoder {
 
     private int encodeLossless(MemorySegment values, long offset, boolean key) {
         int bytes = 4 * n;
-        boolean delta = false;
-        if (!key) {
-            if (decideNow()) {
-                backend.xorSplit(values, offset, recon, 0, true, payA, 0, n);
-                backend.xorSplit(values, offset, recon, 0, false, payB, 0, n);
-                int sa = Math.min(bytes, probeA.compress(payA, 0, bytes, scratch, 0));
-                int sb = Math.min(bytes, probeB.compress(payB, 0, bytes, scratch, 0));
-                deltaPays = sa < sb;
-                delta = deltaPays;
-                if (!delta) {
-                    MemorySegment.copy(payB, 0, payA, 0, bytes); // the frame encoder always reads payA
-                }
-                MemorySegment.copy(values, offset, recon, 0, bytes);
-                return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, payA, bytes);
-            }
+        boolean delta;
+        if (!key && decideNow()) {
+            backend.xorSplit(values, offset, recon, 0, true, payA, 0, n);
+            backend.xorSplit(values, offset, recon, 0, false, payB, 0, n);
+            int sa = Math.min(bytes, probeA.compress(payA, 0, bytes, scratch, 0));
+            int sb = Math.min(bytes, probeB.compress(payB, 0, bytes, scratch, 0));
+            deltaPays = sa < sb;
             delta = deltaPays;
+            if (!delta) {
+                MemorySegment.copy(payB, 0, payA, 0, bytes); // the frame encoder always reads payA
+            }
+        } else {
+            delta = !key && deltaPays;
+            backend.xorSplit(values, offset, recon, 0, delta, payA, 0, n);
         }
-        backend.xorSplit(values, offset, recon, 0, delta, payA, 0, n);
         MemorySegment.copy(values, offset, recon, 0, bytes);
-        return emit(delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, payA, bytes);
+        return emit(delta, delta, Transform.TRANSFORM_XOR_PLANES_VALUE, 0, payA, bytes);
     }
 
     private int encodeQuantized(MemorySegment values, long offset, boolean key) {
@@ -263,15 +260,10 @@ public final class TensorEncoder {
             size = quantizeInto(values, offset, !delta, zA, candA, payA);
         }
         if (size > 4 * n) {
-            // Escapes made it larger than the values: send them exactly, as a lossless KEY.
-            backend.xorSplit(values, offset, recon, 0, false, payA, 0, n);
-            MemorySegment.copy(values, offset, recon, 0, 4L * n);
-            return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, payA, 4 * n);
+            return losslessKey(values, offset); // escapes made it larger than the values
         }
-        MemorySegment t = recon;
-        recon = candA;
-        candA = t;
-        return emit(delta, Transform.TRANSFORM_QUANT_PACKED_VALUE, bound, payA, size);
+        adoptCandidate();
+        return emit(delta, delta, Transform.TRANSFORM_QUANT_PACKED_VALUE, bound, payA, size);
     }
 
     /** Quantizes against the reconstruction (or zero), packs, appends escapes; returns the payload size. */
@@ -314,8 +306,7 @@ public final class TensorEncoder {
             if (size > 4 * n) {
                 return denseFallback(values, offset);
             }
-            predicted = xored;
-            return emit(!key, Transform.TRANSFORM_XOR_CODED_VALUE, 0, payA, size);
+            return emit(!key, xored, Transform.TRANSFORM_XOR_CODED_VALUE, 0, payA, size);
         }
         // Predict from the previous reconstruction (a delta) or from the running mean
         // (zero after a KEY): whichever codes smaller, tried every decision interval.
@@ -339,27 +330,38 @@ public final class TensorEncoder {
         if (size > 4 * n) {
             return denseFallback(values, offset);
         }
+        adoptCandidate();
+        coder.updateMean(recon);
+        return emit(!key, fromPrevious, Transform.TRANSFORM_QUANT_CODED_VALUE, bound, payA, size);
+    }
+
+    /** The candidate reconstruction the frame was coded with becomes the reference. */
+    private void adoptCandidate() {
         MemorySegment t = recon;
         recon = candA;
         candA = t;
-        coder.updateMean(recon);
-        predicted = fromPrevious;
-        return emit(!key, Transform.TRANSFORM_QUANT_CODED_VALUE, bound, payA, size);
     }
 
     /** A coded frame larger than the values: send them as a lossless KEY and start the coder afresh. */
     private int denseFallback(MemorySegment values, long offset) {
         coder.reset();
-        backend.xorSplit(values, offset, recon, 0, false, payA, 0, n);
-        MemorySegment.copy(values, offset, recon, 0, 4L * n);
-        return emit(false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, payA, 4 * n);
+        return losslessKey(values, offset);
     }
 
-    /** A packed frame: predicted from the previous reconstruction exactly when it is a DELTA. */
-    private int emit(boolean delta, int transform, double errorBound, MemorySegment payload, int size) {
-        if (transform == Transform.TRANSFORM_XOR_PLANES_VALUE || transform == Transform.TRANSFORM_QUANT_PACKED_VALUE) {
-            predicted = delta;
-        }
+    /** The values exactly, as a self-contained lossless KEY (carrying the stream's bound). */
+    private int losslessKey(MemorySegment values, long offset) {
+        backend.xorSplit(values, offset, recon, 0, false, payA, 0, n);
+        MemorySegment.copy(values, offset, recon, 0, 4L * n);
+        return emit(false, false, Transform.TRANSFORM_XOR_PLANES_VALUE, bound, payA, 4 * n);
+    }
+
+    /**
+     * Encodes the frame; {@code fromPrevious}: whether its values are predicted from the
+     * previous reconstruction (what {@link #lastPredicted()} reports).
+     */
+    private int emit(
+            boolean delta, boolean fromPrevious, int transform, double errorBound, MemorySegment payload, int size) {
+        predicted = fromPrevious;
         FrameKind kind = delta ? FrameKind.FRAME_KIND_DELTA : FrameKind.FRAME_KIND_KEY;
         // A DELTA frame inherits shape, bound and transform from the frame before it:
         // only what changed is written.
