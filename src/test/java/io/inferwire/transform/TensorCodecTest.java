@@ -162,7 +162,11 @@ class TensorCodecTest {
                 .build();
         try (TestArena arena = TestArena.open()) {
             TensorRoundTrip rt = TensorRoundTrip.run(codec, rows, arena);
-            assertFalse(rt.kinds.contains("DELTA"), rt.kinds.toString());
+            // The choice is by packed size, and block widths are maxima of 16 samples: now
+            // and then a DELTA of independent rows really is smaller (about once in 30 frames
+            // per 25 runs, e.g. -Dinferwire.seed=24156573360519). KEY frames must dominate.
+            long deltas = rt.kinds.stream().filter("DELTA"::equals).count();
+            assertTrue(deltas <= 3, rt.kinds.toString());
         }
     }
 
