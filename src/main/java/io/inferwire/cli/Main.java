@@ -17,6 +17,11 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Carries inference outputs (tokens, logits, embeddings) in few bytes: framing, LZ4, inspection.",
+        footer = {
+            "",
+            "The bandwidth and speed report on real model outputs: bin/inferwire bench [--quick] [--json FILE]",
+            "(built from benchmarks/, which holds its model and data dependencies)."
+        },
         subcommands = {
             DemoCommand.class,
             TensorEncodeCommand.class,
