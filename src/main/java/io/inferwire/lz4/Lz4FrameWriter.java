@@ -120,13 +120,17 @@ public final class Lz4FrameWriter {
      */
     public static long compress(MemorySegment src, WritableByteChannel out, Options options) throws IOException {
         int blockBytes = options.blockSize().bytes();
-        int maxStored = Lz4Block.maxCompressedLength(blockBytes);
-        int slots = options.threads() == 1 ? 1 : options.threads() * 2;
+        // Slots no larger than the input needs, and no more of them than there are blocks:
+        // a small input with large blocks must not pay for zeroing megabytes of buffers.
+        long total = src.byteSize();
+        long blocks = (total + blockBytes - 1) / blockBytes;
+        int maxStored = Lz4Block.maxCompressedLength((int) Math.min(blockBytes, total));
+        int slots = (int) Math.max(1, Math.min(blocks, options.threads() == 1 ? 1 : options.threads() * 2L));
         LZ4Factory factory = Lz4Native.factory();
         LZ4Compressor compressor =
                 options.level() == 0 ? factory.fastCompressor() : factory.highCompressor(options.level());
         long written = 0;
-        ExecutorService pool = options.threads() == 1
+        ExecutorService pool = options.threads() == 1 || blocks < 2
                 ? null
                 : Executors.newFixedThreadPool(options.threads(), r -> {
                     Thread t = new Thread(r, "inferwire-lz4-compress");
@@ -150,8 +154,6 @@ public final class Lz4FrameWriter {
             try {
                 long[] starts = new long[slots];
                 int[] lengths = new int[slots];
-                long total = src.byteSize();
-                long blocks = (total + blockBytes - 1) / blockBytes;
                 long submitted = 0;
                 for (long b = 0; b < blocks; b++) {
                     while (submitted < blocks && submitted < b + slots) {

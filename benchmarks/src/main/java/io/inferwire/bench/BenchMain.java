@@ -47,22 +47,40 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("bench-report");
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Where sse/ and models/ are looked for (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
+            description = "Where sse/ and models/ are looked for (default: ${DEFAULT-VALUE}).")
     Path data = Path.of("../shared/data");
 
-    @Option(names = "--sse-dir", paramLabel = "DIR", description = "A folder of *.chunks.txt recordings (default: DATA/sse).")
+    @Option(
+            names = "--sse-dir",
+            paramLabel = "DIR",
+            description = "A folder of *.chunks.txt recordings (default: DATA/sse).")
     Path sseDir;
 
-    @Option(names = "--gguf", paramLabel = "FILE", description = "An F32 Llama GGUF (default: DATA/models/stories260K.gguf).")
+    @Option(
+            names = "--gguf",
+            paramLabel = "FILE",
+            description = "An F32 Llama GGUF (default: DATA/models/stories260K.gguf).")
     Path gguf;
 
-    @Option(names = "--embeddings", paramLabel = "FILE", description = "Float32 little-endian rows to measure instead of running MiniLM.")
+    @Option(
+            names = "--embeddings",
+            paramLabel = "FILE",
+            description = "Float32 little-endian rows to measure instead of running MiniLM.")
     Path embeddings;
 
-    @Option(names = "--shape", paramLabel = "D", description = "Values per row of --embeddings (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--shape",
+            paramLabel = "D",
+            description = "Values per row of --embeddings (default: ${DEFAULT-VALUE}).")
     int shape = 384;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Generation steps of the GGUF model (default: 2000, quick 300).")
+    @Option(
+            names = "--steps",
+            paramLabel = "N",
+            description = "Generation steps of the GGUF model (default: 2000, quick 300).")
     Integer steps;
 
     @Option(names = "--tokens", paramLabel = "N", description = "Europarl tokens (default: 20000, quick 3000).")
@@ -71,7 +89,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--sentences", paramLabel = "N", description = "Sentences to embed (default: 1000, quick 100).")
     Integer sentences;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Sampling seed of the generation (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            description = "Sampling seed of the generation (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
     /** Runs the command line. */
@@ -82,7 +103,7 @@ public final class BenchMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Progress p = new Progress(System.err);
-        Timer timer = quick ? new Timer(0.02, 2) : new Timer(0.4, 5);
+        Timer timer = quick ? new Timer(0.1, 0.03, 2) : new Timer(1.0, 0.5, 5);
         List<TokenWorkload> tokenWork = new ArrayList<>();
         List<TensorWorkload> tensorWork = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -123,7 +144,8 @@ public final class BenchMain implements Callable<Integer> {
         Measure m = new Measure(timer, p);
         List<Result> results = new ArrayList<>();
         for (TokenWorkload w : tokenWork) {
-            p.phase("measuring " + w.name() + " (" + w.events() + " tokens in " + w.streams().size() + " responses)");
+            p.phase("measuring " + w.name() + " (" + w.events() + " tokens in "
+                    + w.streams().size() + " responses)");
             List<Result> r = m.tokens(w);
             System.out.println(Report.table(w.name() + " — " + w.source(), r, true));
             results.addAll(r);
@@ -140,7 +162,8 @@ public final class BenchMain implements Callable<Integer> {
         int[] levels = quick ? new int[] {0, 9} : new int[] {0, 4, 9, 12};
         for (TensorWorkload w : tensorWork) {
             try (Arena arena = Arena.ofConfined()) {
-                lz4.addAll(Lz4Settings.measure(w, Lz4Settings.raw(w, arena), levels, timer));
+                lz4.addAll(Lz4Settings.measure(w, "float32", Lz4Settings.raw(w, arena), levels, timer));
+                lz4.addAll(Lz4Settings.measure(w, "XOR + byte planes", Lz4Settings.xorPlanes(w, arena), levels, timer));
             }
         }
         System.out.println(Report.lz4Table(lz4));
@@ -199,8 +222,8 @@ public final class BenchMain implements Callable<Integer> {
         }
         return streams.isEmpty()
                 ? null
-                : new TokenWorkload("SSE recordings", streams.size() + " OpenAI-format recordings in " + dir, streams,
-                        null);
+                : new TokenWorkload(
+                        "SSE recordings", streams.size() + " OpenAI-format recordings in " + dir, streams, null);
     }
 
     private void generate(Path model, int n, Progress p, List<TokenWorkload> tokenWork, List<TensorWorkload> tensorWork)
@@ -270,7 +293,8 @@ public final class BenchMain implements Callable<Integer> {
                 sentences.add(s);
             }
         }
-        p.phase("embedding " + sentences.size() + " Europarl sentences with all-MiniLM-L6-v2 (quantized, ONNX Runtime)");
+        p.phase("embedding " + sentences.size()
+                + " Europarl sentences with all-MiniLM-L6-v2 (quantized, ONNX Runtime)");
         float[] v = Embeddings.embed(sentences, k -> p.count("sentences", k, sentences.size()));
         tensorWork.add(new TensorWorkload(
                 "MiniLM independent",

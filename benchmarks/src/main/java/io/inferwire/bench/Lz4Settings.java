@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
@@ -15,8 +16,9 @@ import java.util.List;
 
 /**
  * The seed's chapter 4 question: LZ4 frame block size and compressor (fast, HC levels)
- * against ratio and throughput, on a tensor workload's raw float32 bytes, with one
- * compressor thread and with one per core.
+ * against ratio and throughput, with one compressor thread and with one per core, on a
+ * tensor workload's raw float32 bytes and on the bytes inferwire's lossless transform
+ * gives LZ4 (each row XORed with the one before, split into byte planes).
  */
 final class Lz4Settings {
 
@@ -25,6 +27,7 @@ final class Lz4Settings {
     /** One setting measured. */
     record Row(
             String workload,
+            String input,
             String blockSize,
             String compressor,
             long inputBytes,
@@ -40,7 +43,8 @@ final class Lz4Settings {
     }
 
     /** Measures every block size with every level in {@code levels} (0 = fast). */
-    static List<Row> measure(TensorWorkload w, MemorySegment raw, int[] levels, Timer timer) throws Exception {
+    static List<Row> measure(TensorWorkload w, String input, MemorySegment raw, int[] levels, Timer timer)
+            throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
         List<Row> rows = new ArrayList<>();
         for (BlockSize bs : BlockSize.values()) {
@@ -60,6 +64,7 @@ final class Lz4Settings {
                 double mb = raw.byteSize() / 1e6;
                 rows.add(new Row(
                         w.name(),
+                        input,
                         label(bs),
                         level == 0 ? "fast" : "HC " + level,
                         raw.byteSize(),
@@ -103,5 +108,24 @@ final class Lz4Settings {
     /** The workload's values as one native segment. */
     static MemorySegment raw(TensorWorkload w, Arena arena) {
         return TensorFormats.Input.of(w, arena).rows();
+    }
+
+    /** Each row's float bits XORed with the previous row's, then split into its 4 byte planes. */
+    static MemorySegment xorPlanes(TensorWorkload w, Arena arena) {
+        int d = w.dim();
+        float[] v = w.values();
+        MemorySegment s = arena.allocate(4L * v.length, 64);
+        for (int r = 0; r < w.rows(); r++) {
+            for (int i = 0; i < d; i++) {
+                int x = Float.floatToRawIntBits(v[r * d + i]);
+                if (r > 0) {
+                    x ^= Float.floatToRawIntBits(v[(r - 1) * d + i]);
+                }
+                for (int b = 0; b < 4; b++) {
+                    s.set(ValueLayout.JAVA_BYTE, 4L * r * d + (long) b * d + i, (byte) (x >>> (8 * b)));
+                }
+            }
+        }
+        return s;
     }
 }

@@ -30,7 +30,15 @@ final class Measure {
             double te = timer.best(() -> f.encode(in));
             double td = timer.best(() -> f.decode(e, in));
             out.add(new Result(
-                    w.name(), f.name(), f.group(), e.bytes(), w.events(), w.streams().size(), err, mb / te, mb / td));
+                    w.name(),
+                    f.name(),
+                    f.group(),
+                    e.bytes(),
+                    w.events(),
+                    w.streams().size(),
+                    err,
+                    mb / te,
+                    mb / td));
         }
         progress.done();
         return out;
@@ -50,8 +58,8 @@ final class Measure {
                 double err = maxError(w.values(), back, f.name());
                 double te = timer.best(() -> f.encode(in));
                 double td = timer.best(() -> f.decode(e, in, back));
-                out.add(new Result(w.name(), f.name(), f.group(), e.bytes(), w.values().length, w.rows(), err,
-                        mb / te, mb / td));
+                out.add(new Result(
+                        w.name(), f.name(), f.group(), e.bytes(), w.values().length, w.rows(), err, mb / te, mb / td));
             }
         }
         progress.done();

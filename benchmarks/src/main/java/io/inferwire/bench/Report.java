@@ -72,6 +72,7 @@ final class Report {
         int cores = rows.isEmpty() ? 1 : rows.get(0).cores();
         Table t = new Table(
                 "workload",
+                "input",
                 "block",
                 "compressor",
                 "ratio",
@@ -81,6 +82,7 @@ final class Report {
         for (Lz4Settings.Row r : rows) {
             t.row(
                     r.workload(),
+                    r.input(),
                     r.blockSize(),
                     r.compressor(),
                     f(r.ratio(), 3),
@@ -93,11 +95,13 @@ final class Report {
 
     /** LZ4 frame settings on the raw float32 bytes of the tensor workloads. */
     static String lz4Table(List<Lz4Settings.Row> rows) {
-        return "\nLZ4 frame on raw float32 (block size x compressor)\n" + lz4(rows).render();
+        return "\nLZ4 frame: block size x compressor, on raw float32 and on XOR + byte planes\n"
+                + lz4(rows).render();
     }
 
     /** The seed's headline on each workload: which rows it compares. */
-    record Headline(String workload, double responseUnits, Result gzipMessage, Result gzipStream, Result seed, Result ours) {
+    record Headline(
+            String workload, double responseUnits, Result gzipMessage, Result gzipStream, Result seed, Result ours) {
         static double mbit(Result r) {
             return (double) r.bytes() / r.responses() * 1000 * 8 / 1e6;
         }
@@ -114,8 +118,13 @@ final class Report {
                     ? find(rs, "seed: protobuf + LZ4 per message")
                     : find(rs, "seed: protobuf + open-loop delta + LZ4");
             Result ours = tokens ? find(rs, "inferwire SSE (byte-exact JSON)") : find(rs, "inferwire 1e-4");
-            out.add(new Headline(w, (double) rs.get(0).units() / rs.get(0).responses(), find(rs, GZIP_MESSAGE),
-                    find(rs, GZIP_STREAM), seed, ours));
+            out.add(new Headline(
+                    w,
+                    (double) rs.get(0).units() / rs.get(0).responses(),
+                    find(rs, GZIP_MESSAGE),
+                    find(rs, GZIP_STREAM),
+                    seed,
+                    ours));
         }
         return out;
     }
@@ -138,8 +147,14 @@ final class Report {
                     f(Headline.mbit(h.gzipStream()), 2),
                     f(Headline.mbit(h.seed()), 2),
                     f(Headline.mbit(h.ours()), 2),
-                    String.format(Locale.ROOT, "%.1f%%", 100 * (1 - Headline.mbit(h.ours()) / Headline.mbit(h.gzipMessage()))),
-                    String.format(Locale.ROOT, "%.1f%%", 100 * (1 - Headline.mbit(h.ours()) / Headline.mbit(h.gzipStream()))));
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f%%",
+                            100 * (1 - Headline.mbit(h.ours()) / Headline.mbit(h.gzipMessage()))),
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f%%",
+                            100 * (1 - Headline.mbit(h.ours()) / Headline.mbit(h.gzipStream()))));
         }
         return t;
     }
@@ -156,15 +171,18 @@ final class Report {
     }
 
     /** Writes results.json, report.md and the charts to {@code dir} (and the JSON to {@code json} too). */
-    static void write(Path dir, Path json, List<Result> all, List<Lz4Settings.Row> lz4, List<String> notes, boolean quick)
+    static void write(
+            Path dir, Path json, List<Result> all, List<Lz4Settings.Row> lz4, List<String> notes, boolean quick)
             throws IOException {
         Files.createDirectories(dir);
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("generated", Instant.now().toString());
         root.put("quick", quick);
         root.put("machine", machine());
-        root.put("timing", "one thread; fastest of repeated runs after one warm-up run; MB/s of input: JSON SSE"
-                + " bytes for token workloads, float32 bytes for tensor workloads");
+        root.put(
+                "timing",
+                "one thread; fastest of repeated runs after one warm-up run; MB/s of input: JSON SSE"
+                        + " bytes for token workloads, float32 bytes for tensor workloads");
         root.put("notes", notes);
         List<Object> rs = new ArrayList<>();
         for (Result r : all) {
@@ -186,6 +204,7 @@ final class Report {
         for (Lz4Settings.Row r : lz4) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("workload", r.workload());
+            m.put("input", r.input());
             m.put("blockSize", r.blockSize());
             m.put("compressor", r.compressor());
             m.put("inputBytes", r.inputBytes());
@@ -222,9 +241,16 @@ final class Report {
         }
 
         StringBuilder md = new StringBuilder("# inferwire bench report\n\n");
-        md.append("Generated ").append(root.get("generated")).append(quick ? " with `--quick`" : "")
-                .append(" on ").append(machine().get("cpu")).append(", ").append(machine().get("cores"))
-                .append(" cores, ").append(machine().get("java")).append(".\n")
+        md.append("Generated ")
+                .append(root.get("generated"))
+                .append(quick ? " with `--quick`" : "")
+                .append(" on ")
+                .append(machine().get("cpu"))
+                .append(", ")
+                .append(machine().get("cores"))
+                .append(" cores, ")
+                .append(machine().get("java"))
+                .append(".\n")
                 .append("Speeds: one thread, fastest of repeated runs after a warm-up; MB/s of JSON SSE bytes for"
                         + " token workloads, of float32 bytes for tensor workloads.\n");
         for (String n : notes) {
@@ -249,15 +275,25 @@ final class Report {
             }
             Files.writeString(
                     dir.resolve(s + "-speed.svg"),
-                    SvgChart.groupedBars(w + ": MB/s on one core", "MB/s", names, List.of("encode", "decode"), speed,
-                            true));
-            md.append("\n## ").append(w).append("\n\n")
+                    SvgChart.groupedBars(
+                            w + ": MB/s on one core", "MB/s", names, List.of("encode", "decode"), speed, true));
+            md.append("\n## ")
+                    .append(w)
+                    .append("\n\n")
                     .append(resultTable(wr, tokens).markdown())
-                    .append("\n![").append(unit).append("](").append(s).append("-bytes.svg)\n")
-                    .append("![speed](").append(s).append("-speed.svg)\n");
+                    .append("\n![")
+                    .append(unit)
+                    .append("](")
+                    .append(s)
+                    .append("-bytes.svg)\n")
+                    .append("![speed](")
+                    .append(s)
+                    .append("-speed.svg)\n");
         }
-        md.append("\n## Bandwidth at 1000 responses/s (Mbit/s)\n\n").append(headline(all).markdown());
-        md.append("\n## LZ4 frame on raw float32: block size and compressor\n\n").append(lz4(lz4).markdown());
+        md.append("\n## Bandwidth at 1000 responses/s (Mbit/s)\n\n")
+                .append(headline(all).markdown());
+        md.append("\n## LZ4 frame: block size and compressor, on raw float32 and on XOR + byte planes\n\n")
+                .append(lz4(lz4).markdown());
         Files.writeString(dir.resolve("report.md"), md.toString(), StandardCharsets.UTF_8);
     }
 

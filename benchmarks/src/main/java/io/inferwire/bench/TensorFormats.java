@@ -283,7 +283,10 @@ final class TensorFormats {
                 String s = new String(m, StandardCharsets.US_ASCII);
                 int q = s.indexOf("\"embedding\":\"") + 13;
                 byte[] raw = Base64.getDecoder().decode(s.substring(q, s.indexOf('"', q)));
-                ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, r * d, d);
+                ByteBuffer.wrap(raw)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer()
+                        .get(out, r * d, d);
                 r++;
             }
         }
@@ -360,14 +363,18 @@ final class TensorFormats {
                 for (byte[] m : (List<byte[]>) e.data()) {
                     byte[] msg = m;
                     if (lz4) {
-                        int raw = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN).getInt();
+                        int raw = ByteBuffer.wrap(m)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .getInt();
                         MemorySegment.copy(m, 4, src, ValueLayout.JAVA_BYTE, 0, m.length - 4);
                         block.decompress(src, 0, m.length - 4, dst, 0, raw);
                         msg = dst.asSlice(0, raw).toArray(ValueLayout.JAVA_BYTE);
                     }
                     List<Float> vals = "embedding".equals(in.w().kind())
-                            ? EmbeddingResult.parseFrom(CodedInputStream.newInstance(msg)).getValuesList()
-                            : LogitsResult.parseFrom(CodedInputStream.newInstance(msg)).getValuesList();
+                            ? EmbeddingResult.parseFrom(CodedInputStream.newInstance(msg))
+                                    .getValuesList()
+                            : LogitsResult.parseFrom(CodedInputStream.newInstance(msg))
+                                    .getValuesList();
                     for (int i = 0; i < d; i++) {
                         out[r * d + i] = vals.get(i);
                     }
@@ -615,7 +622,8 @@ final class TensorFormats {
                 }
                 reader.finish();
                 if (r != in.w().rows()) {
-                    throw new IllegalStateException("decoded " + r + " rows of " + in.w().rows());
+                    throw new IllegalStateException(
+                            "decoded " + r + " rows of " + in.w().rows());
                 }
             }
         }

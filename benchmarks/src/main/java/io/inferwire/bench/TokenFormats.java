@@ -75,6 +75,17 @@ final class TokenFormats {
     static final byte[] END_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static int indexOf(byte[] b, byte x, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == x) {
+                return i;
+            }
+        }
+        return b.length;
+    }
+
     /** All formats, in table order; the step formats with a bound only when the workload has logprobs. */
     static List<Format> all(boolean logprobs) {
         List<Format> f = new ArrayList<>();
@@ -96,16 +107,22 @@ final class TokenFormats {
 
     /** The text (and finish reason) of OpenAI chunk events, as steps without ids. */
     static List<List<TokenStep>> stepsFromJson(List<List<byte[]>> streams) throws IOException {
-        ObjectMapper om = new ObjectMapper();
+        ObjectMapper om = JSON;
         List<List<TokenStep>> out = new ArrayList<>();
         for (List<byte[]> s : streams) {
             List<TokenStep> steps = new ArrayList<>(s.size());
             for (byte[] e : s) {
                 JsonNode c = om.readTree(e).path("choices").path(0);
                 JsonNode d = c.path("delta");
-                String text = firstText(d.path("content"), d.path("reasoning_content"), d.path("reasoning"),
-                        d.path("tool_calls").path(0).path("function").path("arguments"), c.path("text"));
-                String finish = c.path("finish_reason").isTextual() ? c.path("finish_reason").asText() : null;
+                String text = firstText(
+                        d.path("content"),
+                        d.path("reasoning_content"),
+                        d.path("reasoning"),
+                        d.path("tool_calls").path(0).path("function").path("arguments"),
+                        c.path("text"));
+                String finish = c.path("finish_reason").isTextual()
+                        ? c.path("finish_reason").asText()
+                        : null;
                 steps.add(TokenStep.ofText(text).withFinishReason(finish));
             }
             out.add(steps);
@@ -144,7 +161,21 @@ final class TokenFormats {
         @Override
         public Encoded encode(Prepared in) throws IOException {
             if (compress == null) {
-                return new Encoded(in.sseBytes(), in.sse());
+                // The events are given: encoding is writing them as SSE.
+                List<byte[]> out = new ArrayList<>(in.sse().size());
+                long total = 0;
+                for (List<byte[]> s : in.w().streams()) {
+                    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+                    for (byte[] e : s) {
+                        bos.write(DATA);
+                        bos.write(e);
+                        bos.write(END_EVENT);
+                    }
+                    bos.write(DONE);
+                    out.add(bos.toByteArray());
+                    total += bos.size();
+                }
+                return new Encoded(total, out);
             }
             List<Encoded> out = new ArrayList<>();
             long total = 0;
@@ -170,11 +201,23 @@ final class TokenFormats {
         @SuppressWarnings("unchecked")
         public double decode(Encoded e, Prepared in) throws IOException {
             if (compress == null) {
+                // What every JSON client does at least: parse each event.
+                for (byte[] sse : (List<byte[]>) e.data()) {
+                    int at = 0;
+                    while (at < sse.length) {
+                        int end = indexOf(sse, (byte) '\n', at);
+                        if (end > at + DATA.length && sse[at + DATA.length] != '[') {
+                            JSON.readTree(sse, at + DATA.length, end - at - DATA.length);
+                        }
+                        at = end + 2;
+                    }
+                }
                 return 0;
             }
             List<Encoded> parts = (List<Encoded>) e.data();
             for (int i = 0; i < parts.size(); i++) {
-                byte[] back = TensorFormats.decompress(parts.get(i), compress, in.sse().get(i).length);
+                byte[] back = TensorFormats.decompress(
+                        parts.get(i), compress, in.sse().get(i).length);
                 if (!Arrays.equals(back, in.sse().get(i))) {
                     throw new IllegalStateException(name() + ": response " + i + " did not come back");
                 }
@@ -264,7 +307,9 @@ final class TokenFormats {
                     for (TokenStep step : s) {
                         byte[] m = msgs.get(k++);
                         if (lz4) {
-                            int raw = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN).getInt();
+                            int raw = ByteBuffer.wrap(m)
+                                    .order(ByteOrder.LITTLE_ENDIAN)
+                                    .getInt();
                             MemorySegment.copy(m, 4, src, ValueLayout.JAVA_BYTE, 0, m.length - 4);
                             block.decompress(src, 0, m.length - 4, dst, 0, raw);
                             m = dst.asSlice(0, raw).toArray(ValueLayout.JAVA_BYTE);

@@ -27,8 +27,7 @@ public final class Embeddings {
     private static final int BATCH = 32;
     private static final Pattern WORD = Pattern.compile("\\S+");
 
-    private Embeddings() {
-    }
+    private Embeddings() {}
 
     /**
      * Embeds each sentence. The model is loaded on first use and kept; it embeds the sentences of a batch in
@@ -43,7 +42,8 @@ public final class Embeddings {
         float[] out = new float[Math.multiplyExact(sentences.size(), DIM)];
         for (int from = 0; from < sentences.size(); from += BATCH) {
             int to = Math.min(from + BATCH, sentences.size());
-            List<TextSegment> batch = sentences.subList(from, to).stream().map(TextSegment::from).toList();
+            List<TextSegment> batch =
+                    sentences.subList(from, to).stream().map(TextSegment::from).toList();
             List<Embedding> rows = Model.INSTANCE.embedAll(batch).content();
             for (int i = 0; i < rows.size(); i++) {
                 float[] v = rows.get(i).vector();

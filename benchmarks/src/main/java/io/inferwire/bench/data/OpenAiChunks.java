@@ -24,8 +24,7 @@ public final class OpenAiChunks {
     /** The {@code system_fingerprint} of every event: "fp_" and 10 hex digits, as OpenAI's. */
     public static final String SYSTEM_FINGERPRINT = "fp_6b1e2f0a9c";
 
-    private OpenAiChunks() {
-    }
+    private OpenAiChunks() {}
 
     /**
      * The events for a response without logprobs.
@@ -56,8 +55,14 @@ public final class OpenAiChunks {
      * @return one new array per event, UTF-8 JSON
      * @throws IllegalArgumentException if the lengths disagree, or a log probability is NaN or infinite
      */
-    public static List<byte[]> withLogprobs(List<byte[]> pieces, float[] logprob, List<List<byte[]>> topPieces,
-            float[][] topLogprobs, String id, String model, long created) {
+    public static List<byte[]> withLogprobs(
+            List<byte[]> pieces,
+            float[] logprob,
+            List<List<byte[]>> topPieces,
+            float[][] topLogprobs,
+            String id,
+            String model,
+            long created) {
         int n = pieces.size();
         if (logprob.length != n || topPieces.size() != n || topLogprobs.length != n) {
             throw new IllegalArgumentException("pieces, logprob, topPieces and topLogprobs differ in length: " + n
@@ -65,26 +70,37 @@ public final class OpenAiChunks {
         }
         for (int i = 0; i < n; i++) {
             if (topPieces.get(i).size() != topLogprobs[i].length) {
-                throw new IllegalArgumentException("token " + i + ": " + topPieces.get(i).size()
-                        + " top pieces but " + topLogprobs[i].length + " top logprobs");
+                throw new IllegalArgumentException("token " + i + ": "
+                        + topPieces.get(i).size() + " top pieces but " + topLogprobs[i].length + " top logprobs");
             }
         }
         return events(pieces, logprob, topPieces, topLogprobs, id, model, created);
     }
 
-    private static List<byte[]> events(List<byte[]> pieces, float[] logprob, List<List<byte[]>> topPieces,
-            float[][] topLogprobs, String id, String model, long created) {
+    private static List<byte[]> events(
+            List<byte[]> pieces,
+            float[] logprob,
+            List<List<byte[]>> topPieces,
+            float[][] topLogprobs,
+            String id,
+            String model,
+            long created) {
         boolean lp = logprob != null;
         StringBuilder head = new StringBuilder(160).append("{\"id\":");
-        string(head, id).append(",\"object\":\"chat.completion.chunk\",\"created\":").append(created)
+        string(head, id)
+                .append(",\"object\":\"chat.completion.chunk\",\"created\":")
+                .append(created)
                 .append(",\"model\":");
         string(head, model).append(",\"service_tier\":\"default\",\"system_fingerprint\":");
         string(head, SYSTEM_FINGERPRINT).append(",\"choices\":[{\"index\":0,\"delta\":");
         String prefix = head.toString();
 
         List<byte[]> events = new ArrayList<>(pieces.size() + 2);
-        events.add(event(prefix, "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}",
-                lp ? "{\"content\":[],\"refusal\":null}" : "null", "null"));
+        events.add(event(
+                prefix,
+                "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}",
+                lp ? "{\"content\":[],\"refusal\":null}" : "null",
+                "null"));
         byte[] held = new byte[0];
         StringBuilder entries = new StringBuilder();
         for (int i = 0; i < pieces.size(); i++) {
@@ -94,7 +110,11 @@ public final class OpenAiChunks {
             int whole = wholeChars(text);
             held = Arrays.copyOfRange(text, whole, text.length);
             if (lp) {
-                entry(entries.append(entries.isEmpty() ? "" : ","), piece, logprob[i], topPieces.get(i),
+                entry(
+                        entries.append(entries.isEmpty() ? "" : ","),
+                        piece,
+                        logprob[i],
+                        topPieces.get(i),
                         topLogprobs[i]);
             }
             if (whole > 0) {
@@ -109,7 +129,8 @@ public final class OpenAiChunks {
     }
 
     private static byte[] content(String prefix, String text, boolean lp, StringBuilder entries) {
-        StringBuilder delta = string(new StringBuilder(text.length() + 16).append("{\"content\":"), text).append('}');
+        StringBuilder delta = string(new StringBuilder(text.length() + 16).append("{\"content\":"), text)
+                .append('}');
         String logprobs = lp ? "{\"content\":[" + entries + "],\"refusal\":null}" : "null";
         entries.setLength(0);
         return event(prefix, delta.toString(), logprobs, "null");
@@ -120,11 +141,12 @@ public final class OpenAiChunks {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void entry(StringBuilder out, byte[] piece, float logprob, List<byte[]> topPieces,
-            float[] topLogprobs) {
+    private static void entry(
+            StringBuilder out, byte[] piece, float logprob, List<byte[]> topPieces, float[] topLogprobs) {
         token(out.append('{'), piece, logprob).append(",\"top_logprobs\":[");
         for (int k = 0; k < topPieces.size(); k++) {
-            token(out.append(k == 0 ? "{" : ",{"), topPieces.get(k), topLogprobs[k]).append('}');
+            token(out.append(k == 0 ? "{" : ",{"), topPieces.get(k), topLogprobs[k])
+                    .append('}');
         }
         out.append("]}");
     }
@@ -175,7 +197,8 @@ public final class OpenAiChunks {
                 case '\f' -> out.append("\\f");
                 default -> {
                     if (c < 0x20) {
-                        out.append("\\u00").append(Character.forDigit(c >> 4, 16))
+                        out.append("\\u00")
+                                .append(Character.forDigit(c >> 4, 16))
                                 .append(Character.forDigit(c & 15, 16));
                     } else {
                         out.append(c);

@@ -238,8 +238,8 @@ public final class Gguf {
         long count(long minBytes, String what) throws IOException {
             long n = i64();
             if (n < 0 || n > (seg.byteSize() - pos) / minBytes) {
-                throw new IOException(file + ": " + what + " " + Long.toUnsignedString(n)
-                        + " at offset " + (pos - 8) + " exceeds the file");
+                throw new IOException(file + ": " + what + " " + Long.toUnsignedString(n) + " at offset " + (pos - 8)
+                        + " exceeds the file");
             }
             return n;
         }
@@ -265,8 +265,8 @@ public final class Gguf {
                 case 9 -> array();
                 case 10, 11 -> i64();
                 case 12 -> seg.get(F64, take(8));
-                default -> throw new IOException(file + ": unknown metadata value type " + type
-                        + " at offset " + (pos - 4));
+                default ->
+                    throw new IOException(file + ": unknown metadata value type " + type + " at offset " + (pos - 4));
             };
         }
 
@@ -278,8 +278,8 @@ public final class Gguf {
                 case 8, 10, 11, 12 -> 8;
                 case 9 -> 12;
                 case 0, 1, 7 -> 1;
-                default -> throw new IOException(file + ": unknown array element type " + type
-                        + " at offset " + (pos - 4));
+                default ->
+                    throw new IOException(file + ": unknown array element type " + type + " at offset " + (pos - 4));
             };
             long n = count(minBytes, "array length");
             List<Object> values = new ArrayList<>(Math.toIntExact(n));

@@ -24,8 +24,16 @@ public final class Llama {
     private static final Pattern BYTE_TOKEN = Pattern.compile("<0x([0-9A-Fa-f]{2})>");
 
     /** One transformer block's weights; matrices are row-major, one row per output. */
-    private record Block(float[] attnNorm, float[] wq, float[] wk, float[] wv, float[] wo,
-                         float[] ffnNorm, float[] gate, float[] up, float[] down) {}
+    private record Block(
+            float[] attnNorm,
+            float[] wq,
+            float[] wk,
+            float[] wv,
+            float[] wo,
+            float[] ffnNorm,
+            float[] gate,
+            float[] up,
+            float[] down) {}
 
     private final int dim;
     private final int heads;
@@ -48,8 +56,7 @@ public final class Llama {
     private Llama(Gguf g, Path file) throws IOException {
         Map<String, Object> md = g.metadata();
         if (!"llama".equals(md.get("general.architecture"))) {
-            throw new IOException(file + ": general.architecture is " + md.get("general.architecture")
-                    + ", not llama");
+            throw new IOException(file + ": general.architecture is " + md.get("general.architecture") + ", not llama");
         }
         dim = intValue(md, file, "llama.embedding_length", null);
         heads = intValue(md, file, "llama.attention.head_count", null);
@@ -57,8 +64,14 @@ public final class Llama {
         hidden = intValue(md, file, "llama.feed_forward_length", null);
         contextLength = intValue(md, file, "llama.context_length", null);
         int layers = intValue(md, file, "llama.block_count", null);
-        if (dim <= 0 || heads <= 0 || kvHeads <= 0 || dim % heads != 0 || heads % kvHeads != 0 || hidden <= 0
-                || contextLength <= 0 || layers <= 0) {
+        if (dim <= 0
+                || heads <= 0
+                || kvHeads <= 0
+                || dim % heads != 0
+                || heads % kvHeads != 0
+                || hidden <= 0
+                || contextLength <= 0
+                || layers <= 0) {
             throw new IOException(file + ": inconsistent llama hyperparameters");
         }
         headSize = dim / heads;
@@ -169,8 +182,14 @@ public final class Llama {
      * @param topLogprobs per step, the log-softmax of {@code topIds}
      * @param sequenceStart true where the step is the first of a sequence (the one fed BOS)
      */
-    public record Generation(int vocab, int[] tokens, float[] logits, float[] logprob, int[][] topIds,
-                             float[][] topLogprobs, boolean[] sequenceStart) {}
+    public record Generation(
+            int vocab,
+            int[] tokens,
+            float[] logits,
+            float[] logprob,
+            int[][] topIds,
+            float[][] topLogprobs,
+            boolean[] sequenceStart) {}
 
     /**
      * Generates {@code steps} tokens from BOS. When EOS or BOS is produced (llama2.c's models end a story with BOS,
@@ -413,8 +432,7 @@ public final class Llama {
         return ids;
     }
 
-    private static int intValue(Map<String, Object> md, Path file, String key, Integer fallback)
-            throws IOException {
+    private static int intValue(Map<String, Object> md, Path file, String key, Integer fallback) throws IOException {
         Object v = md.getOrDefault(key, fallback);
         if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() != ((Number) v).intValue()) {
             throw new IOException(file + ": missing or bad integer metadata " + key);
@@ -455,7 +473,7 @@ public final class Llama {
     public static void main(String[] args) throws IOException {
         Llama model = load(Path.of(args[0]));
         long start = System.nanoTime();
-        Generation greedy = model.generate(60, 0, 0, 0, n -> { });
+        Generation greedy = model.generate(60, 0, 0, 0, n -> {});
         double seconds = (System.nanoTime() - start) / 1e9;
         StringBuilder text = new StringBuilder();
         for (int t : greedy.tokens()) {
@@ -466,9 +484,9 @@ public final class Llama {
 
         int steps = 2000;
         start = System.nanoTime();
-        model.generate(steps, 5, 1, 42, n -> { });
+        model.generate(steps, 5, 1, 42, n -> {});
         seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("sampled: %d tokens in %.3f s (%.0f tokens/s, top-5 logprobs)%n",
-                steps, seconds, steps / seconds);
+        System.out.printf(
+                "sampled: %d tokens in %.3f s (%.0f tokens/s, top-5 logprobs)%n", steps, seconds, steps / seconds);
     }
 }
