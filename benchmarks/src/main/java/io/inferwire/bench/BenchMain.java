@@ -103,7 +103,7 @@ public final class BenchMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Progress p = new Progress(System.err);
-        Timer timer = quick ? new Timer(0.1, 0.03, 2) : new Timer(1.0, 0.5, 5);
+        Timer timer = quick ? new Timer(0.1, 0.03, 2) : new Timer(0.5, 0.3, 3);
         List<TokenWorkload> tokenWork = new ArrayList<>();
         List<TensorWorkload> tensorWork = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -160,10 +160,11 @@ public final class BenchMain implements Callable<Integer> {
         p.phase("LZ4 block size and compressor");
         List<Lz4Settings.Row> lz4 = new ArrayList<>();
         int[] levels = quick ? new int[] {0, 9} : new int[] {0, 4, 9, 12};
+        Timer lz4Timer = quick ? new Timer(0.02, 0.01, 2) : new Timer(0.2, 0.1, 3);
         for (TensorWorkload w : tensorWork) {
             try (Arena arena = Arena.ofConfined()) {
-                lz4.addAll(Lz4Settings.measure(w, "float32", Lz4Settings.raw(w, arena), levels, timer));
-                lz4.addAll(Lz4Settings.measure(w, "XOR + byte planes", Lz4Settings.xorPlanes(w, arena), levels, timer));
+                lz4.addAll(Lz4Settings.measure(w, "float32", Lz4Settings.raw(w, arena), levels, lz4Timer));
+                lz4.addAll(Lz4Settings.measure(w, "XOR + byte planes", Lz4Settings.xorPlanes(w, arena), levels, lz4Timer));
             }
         }
         System.out.println(Report.lz4Table(lz4));

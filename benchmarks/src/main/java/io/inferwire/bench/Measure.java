@@ -21,6 +21,11 @@ final class Measure {
         boolean logprobs = in.steps().stream()
                 .flatMap(List::stream)
                 .anyMatch(s -> !s.topLogprobs().isEmpty());
+        // Tokens: the events that carry text or ids (not the role and finish chunks).
+        long tokens = in.steps().stream()
+                .flatMap(List::stream)
+                .filter(s -> s.text().length > 0 || s.tokenIds().length > 0)
+                .count();
         List<Result> out = new ArrayList<>();
         double mb = in.sseBytes() / 1e6;
         for (TokenFormats.Format f : TokenFormats.all(logprobs)) {
@@ -34,7 +39,7 @@ final class Measure {
                     f.name(),
                     f.group(),
                     e.bytes(),
-                    w.events(),
+                    tokens,
                     w.streams().size(),
                     err,
                     mb / te,

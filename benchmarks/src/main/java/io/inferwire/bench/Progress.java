@@ -9,6 +9,7 @@ final class Progress {
     private final boolean tty;
     private final long start = System.nanoTime();
     private long lastCount;
+    private int lastTenth = -1;
 
     Progress(PrintStream err) {
         this.err = err;
@@ -44,7 +45,8 @@ final class Progress {
                     err.println();
                 }
             }
-        } else if (total >= 10 && done % (total / 10) == 0) {
+        } else if (done == total || done * 10L / total > lastTenth) {
+            lastTenth = done == total ? -1 : (int) (done * 10L / total);
             err.printf("  %s %d/%d%n", what, done, total);
         }
     }
