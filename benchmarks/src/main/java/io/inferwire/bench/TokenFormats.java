@@ -96,6 +96,7 @@ final class TokenFormats {
         f.add(new Sse(Compress.ZSTD_STREAM));
         f.add(new Protobuf(false));
         f.add(new Protobuf(true));
+        f.add(new ProtobufLz4Stream());
         f.add(new InferwireSse());
         f.add(new InferwireSteps(0));
         if (logprobs) {
@@ -150,6 +151,7 @@ final class TokenFormats {
                         case GZIP_STREAM -> "JSON + gzip stream";
                         case ZSTD_MESSAGE -> "JSON + zstd per message";
                         case ZSTD_STREAM -> "JSON + zstd stream";
+                        case LZ4_FRAME_STREAM -> "JSON + LZ4 frame stream";
                     };
         }
 
@@ -323,6 +325,54 @@ final class TokenFormats {
             } finally {
                 if (block != null) {
                     block.release();
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** Each response's length-delimited {@code GenerationResult}s through one LZ4 frame flushed after every step. */
+    record ProtobufLz4Stream() implements Format {
+        @Override
+        public String name() {
+            return "protobuf + LZ4 frame stream";
+        }
+
+        @Override
+        public String group() {
+            return "baseline";
+        }
+
+        @Override
+        public Encoded encode(Prepared in) throws IOException {
+            List<Encoded> out = new ArrayList<>();
+            long total = 0;
+            for (List<TokenStep> s : in.steps()) {
+                List<byte[]> msgs = new ArrayList<>(s.size());
+                for (TokenStep step : s) {
+                    msgs.add(toProto(step).toByteArray());
+                }
+                Encoded z = TensorFormats.compress(TensorFormats.delimited(msgs), Compress.LZ4_FRAME_STREAM);
+                out.add(z);
+                total += z.bytes();
+            }
+            return new Encoded(total, out);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public double decode(Encoded e, Prepared in) throws IOException {
+            List<Encoded> parts = (List<Encoded>) e.data();
+            for (int i = 0; i < parts.size(); i++) {
+                byte[] all = TensorFormats.decompress(parts.get(i), Compress.LZ4_FRAME_STREAM, 1 << 16);
+                CodedInputStream cis = CodedInputStream.newInstance(all);
+                for (TokenStep step : in.steps().get(i)) {
+                    int limit = cis.pushLimit(cis.readRawVarint32());
+                    GenerationResult g = GenerationResult.parseFrom(cis);
+                    cis.popLimit(limit);
+                    if (g.getTextBytes().size() != step.text().length) {
+                        throw new IllegalStateException(name() + ": a step did not come back");
+                    }
                 }
             }
             return 0;
