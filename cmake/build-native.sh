@@ -5,6 +5,8 @@
 #
 #   cmake/build-native.sh BASEDIR TARGET
 #
+# INFERWIRE_SKIP_NATIVE=true skips it all; INFERWIRE_NO_CUDA=true skips the CUDA parts.
+#
 # Never fails the Maven build for a missing tool: without cmake or a C compiler (or on
 # another platform) it says what it skipped and exits 0; the Java side then reports the
 # native-host backend as unavailable and its tests are skipped. A compile error with
@@ -37,13 +39,20 @@ generator=""
 if [ ! -f "$build/CMakeCache.txt" ] && command -v ninja >/dev/null 2>&1; then
     generator="-G Ninja"
 fi
+cuda=ON
+if [ "${INFERWIRE_NO_CUDA:-}" = "true" ]; then
+    cuda=OFF
+fi
 # shellcheck disable=SC2086 # generator is two words or none
-cmake -S "$basedir/cmake" -B "$build" $generator -DCMAKE_BUILD_TYPE=Release >"$build.configure.log" 2>&1 || {
+cmake -S "$basedir/cmake" -B "$build" $generator -DCMAKE_BUILD_TYPE=Release -DIW_CUDA=$cuda >"$build.configure.log" 2>&1 || {
     cat "$build.configure.log"
     echo "inferwire native: cmake configure failed" >&2
     exit 1
 }
 grep 'inferwire native:' "$build.configure.log" | sed 's/^-- //'
+if grep -q 'skipped inferwire_kernels.fatbin' "$build.configure.log"; then
+    rm -f "$build/inferwire_kernels.fatbin" "$build/gpu_check" # stale from a build that had nvcc
+fi
 cmake --build "$build" --parallel
 
 mkdir -p "$dest"
