@@ -1,5 +1,6 @@
 package io.inferwire.transform;
 
+import io.inferwire.transform.internal.NativeHost;
 import io.inferwire.transform.internal.ScalarBackend;
 import io.inferwire.transform.internal.SelfTest;
 import io.inferwire.transform.internal.VectorBackend;
@@ -15,16 +16,24 @@ import java.util.List;
  * <p>The system property {@value #PROPERTY} pins a backend by name. A pinned backend
  * that cannot run is an error ({@link IllegalStateException} with the reason), never a
  * quiet fall back to another one.
+ *
+ * <p>One more backend can only be pinned, never chosen on its own: {@code native-host},
+ * the C host build of the kernels the CUDA backend runs ({@code libinferwire_host.so},
+ * carried in the jar when the build had cmake and a C compiler). It gives the same bytes
+ * as the others but pays a downcall per kernel and takes native segments only, so the
+ * Java Vector backend stays the CPU default; it is there to hold the native math to
+ * the reference and for callers that want to share it with a native runtime.
  */
 public final class Backends {
 
-    /** The system property that pins a backend: {@code cuda}, {@code vector} or {@code scalar}. */
+    /** The system property that pins a backend: {@code cuda}, {@code vector}, {@code scalar} or {@code native-host}. */
     public static final String PROPERTY = "inferwire.backend";
 
     private static final System.Logger LOG = System.getLogger("io.inferwire.transform");
 
     private static volatile Backend chosen;
     private static volatile Backend vector;
+    private static volatile Backend nativeHost;
 
     private Backends() {}
 
@@ -45,13 +54,21 @@ public final class Backends {
         return List.copyOf(list);
     }
 
-    /** The backend named {@code name}, possibly an {@link UnavailableBackend}. */
+    /**
+     * The backend named {@code name} ({@code cuda}, {@code vector}, {@code scalar} or
+     * {@code native-host}), possibly an {@link UnavailableBackend}.
+     *
+     * @throws IllegalArgumentException if no backend has that name
+     */
     public static Backend named(String name) {
         return switch (name) {
             case "cuda" -> cuda();
             case "vector" -> vector();
             case "scalar" -> scalar();
-            default -> throw new IllegalArgumentException("no backend named '" + name + "' (cuda, vector, scalar)");
+            case NativeHost.NAME -> nativeHost();
+            default ->
+                throw new IllegalArgumentException(
+                        "no backend named '" + name + "' (cuda, vector, scalar, " + NativeHost.NAME + ")");
         };
     }
 
@@ -106,6 +123,20 @@ public final class Backends {
 
     private static Backend cuda() {
         return new UnavailableBackend("cuda", "not built into this version of inferwire");
+    }
+
+    private static Backend nativeHost() {
+        Backend b = nativeHost;
+        if (b == null) {
+            synchronized (Backends.class) {
+                b = nativeHost;
+                if (b == null) {
+                    b = NativeHost.load(); // loads the library and self-tests it, once per JVM
+                    nativeHost = b;
+                }
+            }
+        }
+        return b;
     }
 
     private static Backend vector() {

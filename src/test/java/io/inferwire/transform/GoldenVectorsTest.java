@@ -26,8 +26,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GoldenVectorsTest {
 
+    /** The factory's backends, and native-host (only pinnable) when the build made its library. */
     static List<Backend> backends() {
-        return TensorCodecTest.backends();
+        List<Backend> list = new ArrayList<>(TensorCodecTest.backends());
+        Backend host = Backends.named("native-host");
+        if (host.isAvailable()) {
+            list.add(host);
+        } else {
+            System.out.println("backend native-host skipped: " + host.unavailableReason());
+        }
+        return list;
     }
 
     private static MemorySegment segment(TestArena arena, byte[] bytes) {
