@@ -5,7 +5,6 @@ import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import com.google.protobuf.CodedInputStream;
 import io.inferwire.StreamException;
-import io.inferwire.lz4.Lz4Block;
 import io.inferwire.memory.Layouts;
 import io.inferwire.proto.v1.EmbeddingResult;
 import io.inferwire.proto.v1.FrameKind;
@@ -333,10 +332,7 @@ final class TensorFormats {
             float[] v = w.values();
             List<byte[]> msgs = new ArrayList<>();
             long total = 0;
-            Lz4Block block = lz4 ? new Lz4Block() : null;
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment src = arena.allocate(4L * d + 64);
-                MemorySegment dst = arena.allocate(Lz4Block.maxCompressedLength(4 * d + 64));
+            try (Lz4Messages z = new Lz4Messages()) {
                 for (int r = 0; r < w.rows(); r++) {
                     List<Float> row = new ArrayList<>(d);
                     for (int i = 0; i < d; i++) {
@@ -355,19 +351,10 @@ final class TensorFormats {
                                     .build()
                                     .toByteArray();
                     if (lz4) {
-                        MemorySegment.copy(m, 0, src, ValueLayout.JAVA_BYTE, 0, m.length);
-                        int n = block.compress(src, 0, m.length, dst, 0);
-                        byte[] z = new byte[n + 4];
-                        ByteBuffer.wrap(z).order(ByteOrder.LITTLE_ENDIAN).putInt(m.length);
-                        MemorySegment.copy(dst, ValueLayout.JAVA_BYTE, 0, z, 4, n);
-                        m = z;
+                        m = z.compress(m);
                     }
                     msgs.add(m);
                     total += m.length + varintSize(m.length); // length-delimited on the wire
-                }
-            } finally {
-                if (block != null) {
-                    block.release();
                 }
             }
             return new Encoded(total, msgs);
@@ -378,20 +365,9 @@ final class TensorFormats {
         public void decode(Encoded e, Input in, float[] out) throws IOException {
             int d = in.w().dim();
             int r = 0;
-            Lz4Block block = lz4 ? new Lz4Block() : null;
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment src = arena.allocate(Lz4Block.maxCompressedLength(4 * d + 64));
-                MemorySegment dst = arena.allocate(4L * d + 64);
+            try (Lz4Messages z = new Lz4Messages()) {
                 for (byte[] m : (List<byte[]>) e.data()) {
-                    byte[] msg = m;
-                    if (lz4) {
-                        int raw = ByteBuffer.wrap(m)
-                                .order(ByteOrder.LITTLE_ENDIAN)
-                                .getInt();
-                        MemorySegment.copy(m, 4, src, ValueLayout.JAVA_BYTE, 0, m.length - 4);
-                        block.decompress(src, 0, m.length - 4, dst, 0, raw);
-                        msg = dst.asSlice(0, raw).toArray(ValueLayout.JAVA_BYTE);
-                    }
+                    byte[] msg = lz4 ? z.decompress(m) : m;
                     List<Float> vals = "embedding".equals(in.w().kind())
                             ? EmbeddingResult.parseFrom(CodedInputStream.newInstance(msg))
                                     .getValuesList()
@@ -401,10 +377,6 @@ final class TensorFormats {
                         out[r * d + i] = vals.get(i);
                     }
                     r++;
-                }
-            } finally {
-                if (block != null) {
-                    block.release();
                 }
             }
         }

@@ -6,7 +6,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import io.inferwire.bench.TensorFormats.Compress;
 import io.inferwire.bench.TensorFormats.Encoded;
-import io.inferwire.lz4.Lz4Block;
 import io.inferwire.proto.v1.GenerationResult;
 import io.inferwire.proto.v1.StreamHeader;
 import io.inferwire.proto.v1.TokenLogprob;
@@ -23,8 +22,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -269,28 +266,16 @@ final class TokenFormats {
         public Encoded encode(Prepared in) {
             List<byte[]> msgs = new ArrayList<>();
             long total = 0;
-            Lz4Block block = lz4 ? new Lz4Block() : null;
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment src = arena.allocate(1 << 16);
-                MemorySegment dst = arena.allocate(Lz4Block.maxCompressedLength(1 << 16));
+            try (Lz4Messages z = new Lz4Messages()) {
                 for (List<TokenStep> s : in.steps()) {
                     for (TokenStep step : s) {
                         byte[] m = toProto(step).toByteArray();
-                        if (lz4 && m.length <= src.byteSize()) {
-                            MemorySegment.copy(m, 0, src, ValueLayout.JAVA_BYTE, 0, m.length);
-                            int n = block.compress(src, 0, m.length, dst, 0);
-                            byte[] z = new byte[n + 4];
-                            ByteBuffer.wrap(z).order(ByteOrder.LITTLE_ENDIAN).putInt(m.length);
-                            MemorySegment.copy(dst, ValueLayout.JAVA_BYTE, 0, z, 4, n);
-                            m = z;
+                        if (lz4) {
+                            m = z.compress(m);
                         }
                         msgs.add(m);
                         total += m.length + TensorFormats.varintSize(m.length);
                     }
-                }
-            } finally {
-                if (block != null) {
-                    block.release();
                 }
             }
             return new Encoded(total, msgs);
@@ -299,32 +284,18 @@ final class TokenFormats {
         @Override
         @SuppressWarnings("unchecked")
         public double decode(Encoded e, Prepared in) throws IOException {
-            Lz4Block block = lz4 ? new Lz4Block() : null;
             List<byte[]> msgs = (List<byte[]>) e.data();
             int k = 0;
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment src = arena.allocate(Lz4Block.maxCompressedLength(1 << 16));
-                MemorySegment dst = arena.allocate(1 << 16);
+            try (Lz4Messages z = new Lz4Messages()) {
                 for (List<TokenStep> s : in.steps()) {
                     for (TokenStep step : s) {
                         byte[] m = msgs.get(k++);
-                        if (lz4) {
-                            int raw = ByteBuffer.wrap(m)
-                                    .order(ByteOrder.LITTLE_ENDIAN)
-                                    .getInt();
-                            MemorySegment.copy(m, 4, src, ValueLayout.JAVA_BYTE, 0, m.length - 4);
-                            block.decompress(src, 0, m.length - 4, dst, 0, raw);
-                            m = dst.asSlice(0, raw).toArray(ValueLayout.JAVA_BYTE);
-                        }
-                        GenerationResult g = GenerationResult.parseFrom(CodedInputStream.newInstance(m));
+                        GenerationResult g =
+                                GenerationResult.parseFrom(CodedInputStream.newInstance(lz4 ? z.decompress(m) : m));
                         if (g.getTextBytes().size() != step.text().length) {
                             throw new IllegalStateException(name() + ": step " + k + " did not come back");
                         }
                     }
-                }
-            } finally {
-                if (block != null) {
-                    block.release();
                 }
             }
             return 0;
