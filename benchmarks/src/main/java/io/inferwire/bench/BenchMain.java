@@ -166,7 +166,8 @@ public final class BenchMain implements Callable<Integer> {
         for (TensorWorkload w : tensorWork) {
             try (Arena arena = Arena.ofConfined()) {
                 lz4.addAll(Lz4Settings.measure(w, "float32", Lz4Settings.raw(w, arena), sizes, levels, lz4Timer));
-                lz4.addAll(Lz4Settings.measure(w, "XOR + byte planes", Lz4Settings.xorPlanes(w, arena), sizes, levels, lz4Timer));
+                lz4.addAll(Lz4Settings.measure(
+                        w, "XOR + byte planes", Lz4Settings.xorPlanes(w, arena), sizes, levels, lz4Timer));
             }
         }
         System.out.println(Report.lz4Table(lz4));

@@ -131,13 +131,14 @@ final class TensorFormats {
                 try (var s = switch (c) {
                     case GZIP_STREAM -> new GZIPOutputStream(bos, 1 << 16, true);
                     case ZSTD_STREAM -> new ZstdOutputStream(bos, 3);
-                    default -> new LZ4FrameOutputStream(
-                            bos,
-                            LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
-                            -1L,
-                            LZ4Factory.nativeInstance().fastCompressor(),
-                            XXHashFactory.nativeInstance().hash32(),
-                            LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
+                    default ->
+                        new LZ4FrameOutputStream(
+                                bos,
+                                LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
+                                -1L,
+                                LZ4Factory.nativeInstance().fastCompressor(),
+                                XXHashFactory.nativeInstance().hash32(),
+                                LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
                 }) {
                     for (byte[] m : messages) {
                         s.write(m);
@@ -171,10 +172,11 @@ final class TensorFormats {
                 try (InputStream in = switch (c) {
                     case GZIP_STREAM -> new GZIPInputStream(new ByteArrayInputStream(z), 1 << 16);
                     case ZSTD_STREAM -> new ZstdInputStream(new ByteArrayInputStream(z));
-                    default -> new LZ4FrameInputStream(
-                            new ByteArrayInputStream(z),
-                            LZ4Factory.nativeInstance().safeDecompressor(),
-                            XXHashFactory.nativeInstance().hash32());
+                    default ->
+                        new LZ4FrameInputStream(
+                                new ByteArrayInputStream(z),
+                                LZ4Factory.nativeInstance().safeDecompressor(),
+                                XXHashFactory.nativeInstance().hash32());
                 }) {
                     in.transferTo(all);
                 }
@@ -429,7 +431,8 @@ final class TensorFormats {
 
         @Override
         public void decode(Encoded e, Input in, float[] out) throws IOException {
-            byte[] all = decompress(e, Compress.LZ4_FRAME_STREAM, 4 * out.length + 16 * in.w().rows());
+            byte[] all = decompress(
+                    e, Compress.LZ4_FRAME_STREAM, 4 * out.length + 16 * in.w().rows());
             CodedInputStream cis = CodedInputStream.newInstance(all);
             int d = in.w().dim();
             boolean emb = "embedding".equals(in.w().kind());
