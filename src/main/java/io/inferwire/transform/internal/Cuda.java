@@ -93,7 +93,8 @@ public final class Cuda {
         internal = new CUstream_st();
         check(cudart.cuStreamCreate(internal, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
         for (int i = 0; i < 12; i++) {
-            params.put(i, slots.getPointer(i));
+            // Plain addresses (position 0): nothing depends on how JavaCPP offsets a typed pointer's position.
+            params.put(i, new Addr(slots.address() + 8L * i));
         }
         dSmall = allocate(24);
         hSmall = allocatePinned(24, Arena.global());
