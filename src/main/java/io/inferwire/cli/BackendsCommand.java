@@ -38,7 +38,9 @@ final class BackendsCommand implements Callable<Integer> {
             } else if (b instanceof NativeHost h) {
                 detail = h.version() + " (pinnable only)";
             } else {
-                detail = name.equals("scalar") ? "the reference" : "";
+                detail = name.equals("scalar")
+                        ? "the reference (test oracle)"
+                        : "Java Vector API (jdk.incubator.vector)";
             }
             out.printf("%-12s %-12s %s%n", name, b.isAvailable() ? "available" : "unavailable", detail);
         }
