@@ -13,16 +13,23 @@
  *       frames, shared by tensors and tokens.</li>
  *   <li>{@code io.inferwire.tokens}: the token stream codec (steps of tokens, text, logprobs).</li>
  *   <li>{@code io.inferwire.sse}: OpenAI chat-completion SSE streams carried as token streams.</li>
+ *   <li>{@code io.inferwire.cuda}: the transform kernels on device buffers a GPU runtime
+ *       already holds (CUDA device pointers and streams).</li>
  *   <li>{@code io.inferwire.proto.v1}: the protobuf classes generated from {@code proto/}.</li>
  * </ul>
  *
  * <p>Packages named {@code internal} are implementation and not exported. The CLI
- * ({@code io.inferwire.cli}) needs picocli, an optional dependency.
+ * ({@code io.inferwire.cli}) needs picocli, an optional dependency; the CUDA backend needs
+ * JavaCPP's CUDA presets ({@code org.bytedeco:cuda} and its {@code linux-x86_64} jar),
+ * optional too: on the module path, resolve them with
+ * {@code --add-modules org.bytedeco.cuda.linux.x86_64}.
  */
 module io.inferwire {
     requires transitive com.google.protobuf;
     requires org.lz4.java;
     requires static info.picocli;
+    requires static org.bytedeco.javacpp;
+    requires static org.bytedeco.cuda;
     requires jdk.incubator.vector;
 
     exports io.inferwire;
@@ -33,6 +40,7 @@ module io.inferwire {
     exports io.inferwire.entropy;
     exports io.inferwire.tokens;
     exports io.inferwire.sse;
+    exports io.inferwire.cuda;
     exports io.inferwire.proto.v1;
 
     opens io.inferwire.cli to

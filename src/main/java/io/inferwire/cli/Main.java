@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             SseCommand.Encode.class,
             SseCommand.Decode.class,
             SseCommand.Stats.class,
+            BackendsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,5 +1,6 @@
 package io.inferwire.transform;
 
+import io.inferwire.transform.internal.CudaBackend;
 import io.inferwire.transform.internal.NativeHost;
 import io.inferwire.transform.internal.ScalarBackend;
 import io.inferwire.transform.internal.SelfTest;
@@ -10,7 +11,10 @@ import java.util.List;
 /**
  * The one place that picks a transform {@link Backend}. Candidates are tried in a fixed
  * order, {@code cuda}, {@code vector}, {@code scalar}; each is self-tested against the
- * scalar reference before it is handed out. The choice, and why each faster candidate
+ * scalar reference before it is handed out. {@code cuda} needs JavaCPP's CUDA presets
+ * (optional dependencies), a CUDA driver ({@code libcuda.so.1}), a device and the
+ * kernels built by nvcc into this jar; where one is missing it is listed as unavailable
+ * with that reason and the factory moves on. The choice, and why each faster candidate
  * was passed over, is logged (System.Logger {@code io.inferwire.transform}, INFO).
  *
  * <p>The system property {@value #PROPERTY} pins a backend by name. A pinned backend
@@ -32,6 +36,7 @@ public final class Backends {
     private static final System.Logger LOG = System.getLogger("io.inferwire.transform");
 
     private static volatile Backend chosen;
+    private static volatile Backend cuda;
     private static volatile Backend vector;
     private static volatile Backend nativeHost;
 
@@ -122,7 +127,19 @@ public final class Backends {
     }
 
     private static Backend cuda() {
-        return new UnavailableBackend("cuda", "not built into this version of inferwire");
+        Backend b = cuda;
+        if (b == null) {
+            synchronized (Backends.class) {
+                b = cuda;
+                if (b == null) {
+                    // Loads JavaCPP's CUDA presets, the driver, device 0 and the kernels, then
+                    // self-tests them; without any of those, an UnavailableBackend that says which.
+                    b = CudaBackend.load();
+                    cuda = b;
+                }
+            }
+        }
+        return b;
     }
 
     private static Backend nativeHost() {

@@ -34,6 +34,26 @@ class CliTest {
     }
 
     @Test
+    void backendsListsEveryBackendWithItsStatusAndTheChoice() {
+        Result r = run("backends");
+        assertEquals(0, r.code, r.err);
+        for (String name : new String[] {"cuda", "vector", "scalar", "native-host"}) {
+            assertTrue(
+                    r.out.lines().anyMatch(l -> l.startsWith(name + " ") && l.matches(".*\\b(un)?available\\b.*")),
+                    name + " missing:\n" + r.out);
+        }
+        io.inferwire.transform.Backend cuda = io.inferwire.transform.Backends.named("cuda");
+        if (!cuda.isAvailable()) {
+            assertTrue(r.out.contains("unavailable  " + cuda.unavailableReason()), r.out);
+        }
+        assertTrue(
+                r.out.contains(
+                        "chosen: " + io.inferwire.transform.Backends.get().name() + " ("),
+                r.out);
+        assertTrue(r.out.lines().anyMatch(l -> l.startsWith("scalar ") && l.contains(" available ")), r.out);
+    }
+
+    @Test
     void demoWritesAStreamThatInspectReads(@TempDir Path dir) throws Exception {
         Path stream = dir.resolve("demo.iwf");
         Result demo = run("demo", "--out", stream.toString(), "--rows", "50", "--dim", "64", "--seed", "7");
