@@ -121,7 +121,8 @@ struct PackScratch {
 static PackScratch scratch_for(int64_t n) {
     PackScratch s;
     int64_t blocks = (n + IW_BLOCK - 1) / IW_BLOCK;
-    CK(cudaMalloc(&s.sizes, 8 * (blocks < 1 ? 1 : blocks)));
+    int64_t tiles = (blocks + IW_SCAN_TILE - 1) / IW_SCAN_TILE;
+    CK(cudaMalloc(&s.sizes, 8 * (blocks + tiles < 1 ? 1 : blocks + tiles))); /* sizes, then tile sums */
     CK(cudaMalloc(&s.total, 8));
     CK(cudaMalloc(&s.bad, 4));
     return s;
@@ -133,11 +134,20 @@ static void scratch_free(PackScratch s) {
     CK(cudaFree(s.bad));
 }
 
+/* Exclusive prefix sum of the blocks' sizes over many thread blocks; the total into s.total. */
+static void dev_scan(PackScratch s, int64_t blocks) {
+    int64_t tiles = (blocks + IW_SCAN_TILE - 1) / IW_SCAN_TILE;
+    unsigned long long *tile_sums = s.sizes + blocks;
+    iw_k_scan_tiles<<<(unsigned)tiles, IW_SCAN_TILE>>>(s.sizes, blocks, tile_sums);
+    iw_k_scan_sizes<<<1, IW_SCAN_THREADS>>>(tile_sums, tiles, s.total);
+    iw_k_scan_add<<<grid_for(blocks), 256>>>(s.sizes, blocks, tile_sums);
+}
+
 /* Launches the packing kernels; the packed size is read back only when size != NULL. */
 static void dev_pack_launch(const uint32_t *d_z, int64_t n, uint8_t *d_out, PackScratch s) {
     int64_t blocks = (n + IW_BLOCK - 1) / IW_BLOCK;
     iw_k_block_widths<<<grid_for(blocks), 256>>>(d_z, n, d_out, s.sizes, s.bad);
-    iw_k_scan_sizes<<<1, IW_SCAN_THREADS>>>(s.sizes, blocks, s.total);
+    dev_scan(s, blocks);
     iw_k_pack_blocks<<<grid_for(blocks), 256>>>(d_z, n, d_out, s.sizes, d_out + blocks);
 }
 
@@ -160,7 +170,7 @@ static int64_t dev_unpack(const uint8_t *d_in, int64_t length, uint32_t *d_z, in
     }
     CK(cudaMemset(s.bad, 0, 4));
     iw_k_unpack_sizes<<<grid_for(blocks), 256>>>(d_in, blocks, s.sizes, s.bad);
-    iw_k_scan_sizes<<<1, IW_SCAN_THREADS>>>(s.sizes, blocks, s.total);
+    dev_scan(s, blocks);
     CK(cudaGetLastError());
     unsigned long long total;
     int32_t bad;

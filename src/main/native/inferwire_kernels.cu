@@ -113,6 +113,60 @@ extern "C" __global__ void iw_k_unpack_sizes(const uint8_t *__restrict__ widths,
 }
 
 #define IW_SCAN_THREADS 1024
+#define IW_SCAN_TILE 1024
+
+/*
+ * First step of the prefix sum over many thread blocks: each block of IW_SCAN_TILE
+ * threads scans one tile of sizes in place (exclusive, warp shuffles, coalesced) and
+ * writes the tile's total to tile_sums[tile]. Launch with ceil(count / IW_SCAN_TILE)
+ * blocks of IW_SCAN_TILE threads; then iw_k_scan_sizes over tile_sums (one block) and
+ * iw_k_scan_add finish it. Integer sums: the order of additions cannot change a bit.
+ */
+extern "C" __global__ void iw_k_scan_tiles(unsigned long long *sizes, int64_t count,
+                                           unsigned long long *__restrict__ tile_sums) {
+    __shared__ unsigned long long warp_sums[IW_SCAN_TILE / 32];
+    int64_t i = (int64_t)blockIdx.x * IW_SCAN_TILE + threadIdx.x;
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    unsigned long long v = i < count ? sizes[i] : 0ull;
+    unsigned long long x = v;
+    for (int d = 1; d < 32; d <<= 1) { /* inclusive scan within the warp */
+        unsigned long long y = __shfl_up_sync(0xffffffffu, x, d);
+        if (lane >= d) {
+            x += y;
+        }
+    }
+    if (lane == 31) {
+        warp_sums[warp] = x;
+    }
+    __syncthreads();
+    if (warp == 0) { /* inclusive scan of the 32 warp totals */
+        unsigned long long w = warp_sums[lane];
+        for (int d = 1; d < 32; d <<= 1) {
+            unsigned long long y = __shfl_up_sync(0xffffffffu, w, d);
+            if (lane >= d) {
+                w += y;
+            }
+        }
+        warp_sums[lane] = w;
+    }
+    __syncthreads();
+    unsigned long long before = warp == 0 ? 0ull : warp_sums[warp - 1];
+    if (i < count) {
+        sizes[i] = before + x - v;
+    }
+    if (threadIdx.x == IW_SCAN_TILE - 1) {
+        tile_sums[blockIdx.x] = before + x;
+    }
+}
+
+/* Last step: adds each tile's offset (tile_offsets = the scanned tile sums) to its sizes. */
+extern "C" __global__ void iw_k_scan_add(unsigned long long *sizes, int64_t count,
+                                         const unsigned long long *__restrict__ tile_offsets) {
+    IW_GRID_STRIDE(i, count) {
+        sizes[i] += tile_offsets[i / IW_SCAN_TILE];
+    }
+}
 
 /*
  * Exclusive prefix sum of count sizes in place, and the total into *total: launch with

@@ -43,6 +43,9 @@ public final class Cuda {
     private static final int THREADS = 256;
     private static final int MAX_GRID = 8192;
     private static final int SCAN_THREADS = 1024;
+    /** Sizes per thread block of the first scan step (iw_k_scan_tiles). */
+    private static final int SCAN_TILE = 1024;
+
     private static final int CU_STREAM_NON_BLOCKING = 1;
 
     private final CUctx_st ctx;
@@ -55,6 +58,8 @@ public final class Cuda {
     private final CUfunc_st blockWidths;
     private final CUfunc_st unpackSizes;
     private final CUfunc_st scanSizes;
+    private final CUfunc_st scanTiles;
+    private final CUfunc_st scanAdd;
     private final CUfunc_st packBlocks;
     private final CUfunc_st unpackBlocks;
 
@@ -88,6 +93,8 @@ public final class Cuda {
         blockWidths = function(module, "iw_k_block_widths");
         unpackSizes = function(module, "iw_k_unpack_sizes");
         scanSizes = function(module, "iw_k_scan_sizes");
+        scanTiles = function(module, "iw_k_scan_tiles");
+        scanAdd = function(module, "iw_k_scan_add");
         packBlocks = function(module, "iw_k_pack_blocks");
         unpackBlocks = function(module, "iw_k_unpack_blocks");
         internal = new CUstream_st();
@@ -488,6 +495,23 @@ public final class Cuda {
         }
     }
 
+    private static long tiles(long blocks) {
+        return (blocks + SCAN_TILE - 1) / SCAN_TILE;
+    }
+
+    /**
+     * Exclusive prefix sum of the {@code blocks} sizes at {@code dSizes} over many thread
+     * blocks (tiles scanned in parallel, then the tile sums, then the tile offsets added);
+     * the total goes to {@code dSmall + 8}. The tile sums live just past the sizes.
+     */
+    private void scan(CUstream_st s, long blocks) {
+        long tiles = tiles(blocks);
+        long dTiles = dSizes + 8 * blocks;
+        launch(scanTiles, (int) tiles, SCAN_TILE, s, "iw_k_scan_tiles", dSizes, blocks, dTiles);
+        launch(scanSizes, 1, SCAN_THREADS, s, "iw_k_scan_sizes", dTiles, tiles, dSmall + 8);
+        launch(scanAdd, grid(blocks), THREADS, s, "iw_k_scan_add", dSizes, blocks, dTiles);
+    }
+
     /** The most bytes packing {@code n} codes gives. */
     public static long maxPackedBytes(long n) {
         return (n + BlockPacking.BLOCK - 1) / BlockPacking.BLOCK * (1 + 2L * BlockPacking.MAX_WIDTH);
@@ -509,11 +533,11 @@ public final class Cuda {
         }
         long blocks = (n + BlockPacking.BLOCK - 1) / BlockPacking.BLOCK;
         current();
-        ensureScratch(blocks, maxPackedBytes(n));
+        ensureScratch(blocks + tiles(blocks), maxPackedBytes(n));
         CUstream_st s = stream(stream);
         check(cudart.cuMemsetD8Async(dSmall + 16, (byte) 0, 4, s), "cuMemsetD8Async");
         launch(blockWidths, grid(blocks), THREADS, s, "iw_k_block_widths", dCodes, n, dPacked, dSizes, dSmall + 16);
-        launch(scanSizes, 1, SCAN_THREADS, s, "iw_k_scan_sizes", dSizes, blocks, dSmall + 8);
+        scan(s, blocks);
         launch(packBlocks, grid(blocks), THREADS, s, "iw_k_pack_blocks", dCodes, n, dPacked, dSizes, dPacked + blocks);
         check(cudart.cuMemcpyDtoHAsync(new Addr(hSmall.address() + 8), dSmall + 8, 12, s), "cuMemcpyDtoHAsync");
         check(cudart.cuStreamSynchronize(s), "cuStreamSynchronize");
@@ -551,12 +575,12 @@ public final class Cuda {
         }
         long copy = Math.min(length, maxPackedBytes(n));
         current();
-        ensureScratch(blocks, copy);
+        ensureScratch(blocks + tiles(blocks), copy);
         CUstream_st s = stream(stream);
         check(cudart.cuMemcpyHtoDAsync(dPacked, new Addr(in.address() + inOff), copy, s), "cuMemcpyHtoDAsync");
         check(cudart.cuMemsetD8Async(dSmall + 16, (byte) 0, 4, s), "cuMemsetD8Async");
         launch(unpackSizes, grid(blocks), THREADS, s, "iw_k_unpack_sizes", dPacked, blocks, dSizes, dSmall + 16);
-        launch(scanSizes, 1, SCAN_THREADS, s, "iw_k_scan_sizes", dSizes, blocks, dSmall + 8);
+        scan(s, blocks);
         check(cudart.cuMemcpyDtoHAsync(new Addr(hSmall.address() + 8), dSmall + 8, 12, s), "cuMemcpyDtoHAsync");
         check(cudart.cuStreamSynchronize(s), "cuStreamSynchronize");
         long total = hSmall.get(LONG_LE, 8);
