@@ -34,6 +34,7 @@ done
 (cd "$root/target/test-classes" &&
   cp --parents io/inferwire/Seeds.class io/inferwire/TestArena*.class io/inferwire/LeakCheck*.class "$C/tc/" &&
   cp io/inferwire/transform/CudaBackendTest*.class io/inferwire/transform/NativeHostBackendTest*.class \
+     io/inferwire/transform/ScalarConformance*.class \
      io/inferwire/transform/GoldenVectors*.class io/inferwire/transform/TensorRoundTrip*.class \
      io/inferwire/transform/TensorStreams*.class io/inferwire/transform/TensorCodecTest*.class \
      "$C/tc/io/inferwire/transform/" &&

@@ -3,6 +3,7 @@ package io.inferwire.transform;
 import static io.inferwire.memory.Layouts.BYTE;
 import static io.inferwire.memory.Layouts.FLOAT_LE;
 import static io.inferwire.memory.Layouts.INT_LE;
+import static io.inferwire.transform.ScalarConformance.same;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,8 +40,6 @@ class CudaBackendTest {
     };
 
     private static final int[] LENGTHS = {1, 5, 15, 16, 17, 31, 389, 1000, 4095, 4097, 8193, 20011, 1 << 20};
-
-    private static final double[] BOUNDS = {1e-4, 1e-2, 1e-6, 0.5, 3e-37};
 
     /** The cuda backend, or the test is skipped with the reason it cannot run here. */
     static Backend cuda() {
@@ -147,11 +146,6 @@ class CudaBackendTest {
         }
     }
 
-    private static void same(MemorySegment expected, MemorySegment actual, String what) {
-        long at = expected.mismatch(actual);
-        assertEquals(-1, at, what + ": differs from scalar at byte " + at);
-    }
-
     @Test
     void equalsTheScalarReferenceOnRandomData() throws CorruptFrameException {
         Backend b = cuda();
@@ -166,55 +160,7 @@ class CudaBackendTest {
                 // Heap segments too: the backend stages every input through pinned memory.
                 MemorySegment xh = MemorySegment.ofArray(new int[n]);
                 MemorySegment.copy(x, 0, xh, 0, len);
-                MemorySegment e = arena.allocate(len + 64, 16);
-                MemorySegment a = arena.allocate(len + 64, 16);
-                MemorySegment e2 = arena.allocate(len + 64, 16);
-                MemorySegment a2 = arena.allocate(len + 64, 16);
-                MemorySegment u = arena.allocate(len + 64, 16);
-                for (boolean hasRef : new boolean[] {false, true}) {
-                    SCALAR.xorSplit(x, 0, prev, 0, hasRef, e, 3, n);
-                    b.xorSplit(xh, 0, prev, 0, hasRef, a, 3, n);
-                    same(e, a, "xorSplit n=" + n + " hasRef=" + hasRef);
-                    SCALAR.xorMerge(e, 3, prev, 0, hasRef, e2, 1, n);
-                    b.xorMerge(e, 3, prev, 0, hasRef, a2, 1, n);
-                    same(e2, a2, "xorMerge n=" + n + " hasRef=" + hasRef);
-                    same(x, a2.asSlice(1, len), "xorMerge undoes xorSplit, n=" + n);
-                }
-                MemorySegment pe = arena.allocate(BlockPacking.maxPackedBytes(n) + 8L, 16);
-                MemorySegment pa = arena.allocate(BlockPacking.maxPackedBytes(n) + 8L, 16);
-                for (double bound : BOUNDS) {
-                    QuantParams p = QuantParams.of(bound);
-                    for (boolean intra : new boolean[] {false, true}) {
-                        String what = "n=" + n + " bound=" + bound + " intra=" + intra;
-                        int escE = SCALAR.quantize(x, 0, prev, 0, intra, p, e, 0, e2, 2, n);
-                        int escA = b.quantize(x, 0, prev, 0, intra, p, a, 0, a2, 2, n);
-                        assertEquals(escE, escA, "escapes, " + what);
-                        same(e, a, "quantize codes, " + what);
-                        same(e2, a2, "quantize reconstruction, " + what);
-                        e2.fill((byte) 0x5a);
-                        a2.fill((byte) 0x5a);
-                        SCALAR.dequantize(e, 0, prev, 0, intra, p, e2, 5, n);
-                        b.dequantize(e, 0, prev, 0, intra, p, a2, 5, n);
-                        same(e2, a2, "dequantize, " + what);
-                        int le = SCALAR.pack(e, 0, n, pe, 1);
-                        int la = b.pack(e, 0, n, pa, 1);
-                        assertEquals(le, la, "packed length, " + what);
-                        same(pe.asSlice(1, le), pa.asSlice(1, la), "pack, " + what);
-                        u.fill((byte) 0);
-                        assertEquals(le, b.unpack(pe, 1, le + r.nextInt(3), u, 0, n), "unpack consumed, " + what);
-                        same(e.asSlice(0, len), u.asSlice(0, len), "unpack, " + what);
-                    }
-                }
-                // In place, as the decoder does: next == prev.
-                MemorySegment pe2 = arena.allocate(len, 16);
-                MemorySegment pa2 = arena.allocate(len, 16);
-                MemorySegment.copy(prev, 0, pe2, 0, len);
-                MemorySegment.copy(prev, 0, pa2, 0, len);
-                QuantParams p = QuantParams.of(1e-4);
-                assertEquals(
-                        SCALAR.quantize(x, 0, pe2, 0, false, p, e, 0, pe2, 0, n),
-                        b.quantize(x, 0, pa2, 0, false, p, a, 0, pa2, 0, n));
-                same(pe2, pa2, "quantize in place, n=" + n);
+                ScalarConformance.kernelsMatch(b, x, xh, prev, n, r, arena);
             }
         }
     }
