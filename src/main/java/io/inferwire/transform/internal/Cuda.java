@@ -290,6 +290,20 @@ public final class Cuda {
                 "cuMemcpyDtoHAsync");
     }
 
+    /** Device to device, {@code bytes} from {@code src} to {@code dst}, queued on {@code stream}. */
+    public void copyDeviceToDevice(long src, long dst, long bytes, long stream) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
+        }
+        nonZero(src, "src");
+        nonZero(dst, "dst");
+        if (bytes == 0) {
+            return;
+        }
+        current();
+        check(cudart.cuMemcpyDtoDAsync(dst, src, bytes, stream(stream)), "cuMemcpyDtoDAsync");
+    }
+
     /** Waits for everything queued on {@code stream}. */
     public void synchronize(long stream) {
         current();
