@@ -1,7 +1,7 @@
 #!/bin/bash
 # Assembles a self-contained GPU check (no JDK or Maven needed on the GPU machine) into
 # DEST (default target/cuda-check): a jlinked JRE, the library jar (with the fatbin),
-# JavaCPP's CUDA presets, the JUnit launcher, CudaBackendTest + NativeHostBackendTest with
+# JavaCPP's CUDA presets, the JUnit launcher, CudaBackendTest, DeviceTensorCodecTest and NativeHostBackendTest with
 # the golden vectors, CudaBackendBenchmark and GpuRun (JUnit, then timings of the device
 # path). Run DEST/run.sh there. Needs `bin/mvn -o verify` (or package + test-compile) first.
 #
@@ -33,7 +33,8 @@ for a in org/junit/jupiter/junit-jupiter-api/5.14.1 org/junit/jupiter/junit-jupi
 done
 (cd "$root/target/test-classes" &&
   cp --parents io/inferwire/Seeds.class io/inferwire/TestArena*.class io/inferwire/LeakCheck*.class "$C/tc/" &&
-  cp io/inferwire/transform/CudaBackendTest*.class io/inferwire/transform/NativeHostBackendTest*.class \
+  cp io/inferwire/transform/CudaBackendTest*.class io/inferwire/transform/DeviceTensorCodecTest*.class \
+     io/inferwire/transform/NativeHostBackendTest*.class \
      io/inferwire/transform/GoldenVectors*.class io/inferwire/transform/TensorRoundTrip*.class \
      io/inferwire/transform/TensorStreams*.class io/inferwire/transform/TensorCodecTest*.class \
      "$C/tc/io/inferwire/transform/" &&

@@ -91,7 +91,11 @@ public final class TensorFraming {
         return len;
     }
 
-    /** @throws IllegalStateException after {@link #end()} */
+    /**
+     * Checks that the stream is still open.
+     *
+     * @throws IllegalStateException after {@link #end()}
+     */
     public void checkOpen() {
         if (ended) {
             throw new IllegalStateException("the stream has ended (END frame written)");
