@@ -174,6 +174,22 @@ public final class DeviceTensorEncoder implements AutoCloseable {
         return len;
     }
 
+    /**
+     * As {@link #encode(long, long)}, with the caller's count of values at {@code dValues}
+     * checked against the codec's (device buffer sizes cannot be checked otherwise).
+     *
+     * @return the length of the delimited frame in {@link #buffer()}
+     * @throws IllegalArgumentException if {@code count} is not {@link TensorCodec#values()}
+     *     or {@code dValues} is 0
+     */
+    public int encode(long dValues, long count, long stream) {
+        if (count != n) {
+            throw new IllegalArgumentException(
+                    "count of " + count + " values, this stream's frames have " + n + " (its codec's shape)");
+        }
+        return encode(dValues, stream);
+    }
+
     private void checkLive() {
         if (closed) {
             throw new IllegalStateException("the device encoder is closed");

@@ -222,9 +222,12 @@ class DeviceTensorCodecTest {
                 DeviceTensorDecoder other = new DeviceTensorDecoder(codec(65, 1e-3, 8, 4), arena)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.encode(0, 0));
             assertTrue(e.getMessage().contains("null device pointer"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> enc.encode(dIn, 65, 0));
+            assertTrue(e.getMessage().contains("count of 65 values"), e.getMessage());
+            assertEquals(0, enc.nextSeq()); // nothing was encoded
             MemorySegment pinned = k.allocatePinned(4L * 64, arena);
             k.copyToDevice(pinned, dIn, 0);
-            int len = enc.encode(dIn, 0);
+            int len = enc.encode(dIn, 64, 0);
             MemorySegment frame = arena.allocate(len);
             MemorySegment.copy(enc.buffer(), enc.frameOffset(), frame, 0, len);
             FrameStreamReader reader = new FrameStreamReader(arena);
