@@ -13,8 +13,8 @@ import io.inferwire.transform.QuantParams;
 import io.inferwire.transform.TensorCodec;
 import io.inferwire.transform.TensorDecoder;
 import io.inferwire.transform.internal.BlockPacking;
-import io.inferwire.transform.internal.Cuda;
 import io.inferwire.transform.internal.CudaLoader;
+import io.inferwire.transform.internal.DeviceOps;
 import io.inferwire.wire.FrameStreamReader;
 import io.inferwire.wire.FrameView;
 import java.lang.foreign.Arena;
@@ -44,7 +44,7 @@ import java.lang.foreign.MemorySegment;
 public final class DeviceTensorDecoder implements AutoCloseable {
 
     private final TensorCodec codec;
-    private final Cuda cuda;
+    private final DeviceOps cuda;
     private final Arena arena;
     private final int[] shape;
     private final int n;
@@ -74,6 +74,30 @@ public final class DeviceTensorDecoder implements AutoCloseable {
      * @throws CudaException if CUDA cannot run here (the message says why)
      */
     public DeviceTensorDecoder(TensorCodec codec, Arena arena) {
+        this(supported(codec), arena, CudaLoader.get());
+    }
+
+    /** The decoder on {@code ops} (a host emulation in tests). */
+    DeviceTensorDecoder(TensorCodec codec, Arena arena, DeviceOps ops) {
+        supported(codec);
+        this.codec = codec;
+        this.arena = arena;
+        this.cuda = ops;
+        this.shape = codec.shape();
+        this.n = codec.values();
+        this.bytes = 4L * n;
+        this.stage = cuda.allocatePinned(Math.max(bytes, (long) BlockPacking.maxPackedBytes(n) + bytes), arena);
+        try {
+            dRecon = cuda.allocate(bytes);
+            dZ = cuda.allocate(bytes);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Checks that {@code codec} can run on the device (before CUDA is touched). */
+    private static TensorCodec supported(TensorCodec codec) {
         if (codec.packing() != TensorCodec.Packing.FAST) {
             throw new IllegalArgumentException("the device decoder supports FAST packing only; " + codec.packing()
                     + " packing (range coding) runs on the host: use TensorDecoder");
@@ -82,20 +106,7 @@ public final class DeviceTensorDecoder implements AutoCloseable {
             throw new IllegalStateException(
                     "a device decoder needs a codec with a shape (its buffers are sized by it)");
         }
-        this.codec = codec;
-        this.arena = arena;
-        this.cuda = CudaLoader.get();
-        this.shape = codec.shape();
-        this.n = codec.values();
-        this.bytes = 4L * n;
-        this.stage = cuda.allocatePinned(Math.max(bytes, Cuda.maxPackedBytes(n) + bytes), arena);
-        try {
-            dRecon = cuda.allocate(bytes);
-            dZ = cuda.allocate(bytes);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+        return codec;
     }
 
     /** The codec this decoder was made by. */

@@ -9,8 +9,9 @@ import io.inferwire.proto.v1.Transform;
 import io.inferwire.transform.QuantParams;
 import io.inferwire.transform.TensorCodec;
 import io.inferwire.transform.TensorEncoder;
-import io.inferwire.transform.internal.Cuda;
+import io.inferwire.transform.internal.BlockPacking;
 import io.inferwire.transform.internal.CudaLoader;
+import io.inferwire.transform.internal.DeviceOps;
 import io.inferwire.transform.internal.TensorFraming;
 import io.inferwire.wire.FrameEncoder;
 import java.lang.foreign.Arena;
@@ -49,7 +50,7 @@ import java.nio.ByteBuffer;
 public final class DeviceTensorEncoder implements AutoCloseable {
 
     private final TensorCodec codec;
-    private final Cuda cuda;
+    private final DeviceOps cuda;
     private final Arena arena;
     private final int n;
     private final long bytes;
@@ -83,16 +84,15 @@ public final class DeviceTensorEncoder implements AutoCloseable {
      * @throws CudaException if CUDA cannot run here (the message says why)
      */
     public DeviceTensorEncoder(TensorCodec codec, Arena arena) {
-        if (codec.packing() != TensorCodec.Packing.FAST) {
-            throw new IllegalArgumentException("the device encoder supports FAST packing only; " + codec.packing()
-                    + " packing (range coding) runs on the host: use TensorEncoder");
-        }
-        if (codec.values() == 0) {
-            throw new IllegalStateException("an encoder needs a shape with at least one value");
-        }
+        this(supported(codec), arena, CudaLoader.get());
+    }
+
+    /** The encoder on {@code ops} (a host emulation in tests). */
+    DeviceTensorEncoder(TensorCodec codec, Arena arena, DeviceOps ops) {
+        supported(codec);
         this.codec = codec;
         this.arena = arena;
-        this.cuda = CudaLoader.get();
+        this.cuda = ops;
         this.n = codec.values();
         this.bytes = 4L * n;
         this.lossless = codec.mode() == TensorCodec.Mode.LOSSLESS;
@@ -104,7 +104,7 @@ public final class DeviceTensorEncoder implements AutoCloseable {
         }
         this.frames = new FrameEncoder(arena, (int) largest, FrameEncoder.Compression.LZ4, codec.checksums());
         this.framing = new TensorFraming(codec, frames);
-        long pay = Math.max(bytes, Cuda.maxPackedBytes(n) + bytes);
+        long pay = Math.max(bytes, (long) BlockPacking.maxPackedBytes(n) + bytes);
         this.payA = cuda.allocatePinned(pay, arena);
         this.payB = cuda.allocatePinned(pay, arena);
         try {
@@ -119,6 +119,18 @@ public final class DeviceTensorEncoder implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** Checks that {@code codec} can run on the device (before CUDA is touched). */
+    private static TensorCodec supported(TensorCodec codec) {
+        if (codec.packing() != TensorCodec.Packing.FAST) {
+            throw new IllegalArgumentException("the device encoder supports FAST packing only; " + codec.packing()
+                    + " packing (range coding) runs on the host: use TensorEncoder");
+        }
+        if (codec.values() == 0) {
+            throw new IllegalStateException("an encoder needs a shape with at least one value");
+        }
+        return codec;
     }
 
     /** The codec this encoder was made by. */

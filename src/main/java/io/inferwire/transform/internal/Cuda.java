@@ -38,7 +38,7 @@ import org.bytedeco.javacpp.PointerPointer;
  * CUDA classes, a driver, a device or the fatbin gets the reason instead. (This class
  * links against JavaCPP; nothing may load it before CudaLoader found those classes.)
  */
-public final class Cuda {
+public final class Cuda implements DeviceOps {
 
     private static final int THREADS = 256;
     private static final int MAX_GRID = 8192;
