@@ -33,10 +33,10 @@ for a in org/junit/jupiter/junit-jupiter-api/5.14.1 org/junit/jupiter/junit-jupi
 done
 (cd "$root/target/test-classes" &&
   cp --parents io/inferwire/Seeds.class io/inferwire/TestArena*.class io/inferwire/LeakCheck*.class "$C/tc/" &&
-  cp io/inferwire/transform/CudaBackendTest*.class io/inferwire/transform/DeviceTensorCodecTest*.class \
-     io/inferwire/transform/NativeHostBackendTest*.class \
+  cp io/inferwire/transform/CudaBackendTest*.class io/inferwire/transform/NativeHostBackendTest*.class \
      io/inferwire/transform/GoldenVectors*.class io/inferwire/transform/TensorRoundTrip*.class \
      io/inferwire/transform/TensorStreams*.class io/inferwire/transform/TensorCodecTest*.class \
+     io/inferwire/transform/DeviceTensorCodecTest*.class \
      "$C/tc/io/inferwire/transform/" &&
   cp -r golden junit-platform.properties "$C/tc/")
 cp="$(ls "$C"/lib/*.jar | tr '\n' ':')$C/tc:$M/org/openjdk/jmh/jmh-core/1.37/jmh-core-1.37.jar"
