@@ -1,7 +1,7 @@
 #!/bin/bash
 # Assembles a self-contained GPU check (no JDK or Maven needed on the GPU machine) into
 # DEST (default target/cuda-check): a jlinked JRE, the library jar (with the fatbin),
-# JavaCPP's CUDA presets, the JUnit launcher, CudaBackendTest + NativeHostBackendTest with
+# JavaCPP's CUDA presets, the JUnit launcher, CudaBackendTest, DeviceTensorCodecTest and NativeHostBackendTest with
 # the golden vectors, CudaBackendBenchmark and GpuRun (JUnit, then timings of the device
 # path). Run DEST/run.sh there. Needs `bin/mvn -o verify` (or package + test-compile) first.
 #
@@ -37,6 +37,7 @@ done
      io/inferwire/transform/ScalarConformance*.class \
      io/inferwire/transform/GoldenVectors*.class io/inferwire/transform/TensorRoundTrip*.class \
      io/inferwire/transform/TensorStreams*.class io/inferwire/transform/TensorCodecTest*.class \
+     io/inferwire/transform/DeviceTensorCodecTest*.class \
      "$C/tc/io/inferwire/transform/" &&
   cp -r golden junit-platform.properties "$C/tc/")
 cp="$(ls "$C"/lib/*.jar | tr '\n' ':')$C/tc:$M/org/openjdk/jmh/jmh-core/1.37/jmh-core-1.37.jar"

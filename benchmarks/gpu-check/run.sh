@@ -1,5 +1,5 @@
 #!/bin/bash
-# The GPU check assembled by pack.sh: backends, JUnit (CudaBackendTest, NativeHostBackendTest),
+# The GPU check assembled by pack.sh: backends, JUnit (CudaBackendTest, DeviceTensorCodecTest, NativeHostBackendTest),
 # then timings of the device path. "run.sh nofigures" skips the timings.
 cd "$(dirname "$0")"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -2

@@ -14,7 +14,8 @@
  *   <li>{@code io.inferwire.tokens}: the token stream codec (steps of tokens, text, logprobs).</li>
  *   <li>{@code io.inferwire.sse}: OpenAI chat-completion SSE streams carried as token streams.</li>
  *   <li>{@code io.inferwire.cuda}: the transform kernels on device buffers a GPU runtime
- *       already holds (CUDA device pointers and streams).</li>
+ *       already holds (CUDA device pointers and streams), and tensor stream encoding and
+ *       decoding with the reconstruction kept on the device.</li>
  *   <li>{@code io.inferwire.proto.v1}: the protobuf classes generated from {@code proto/}.</li>
  * </ul>
  *

@@ -9,6 +9,7 @@ import io.inferwire.proto.v1.StreamHeader;
 import io.inferwire.proto.v1.Transform;
 import io.inferwire.transform.internal.BlockPacking;
 import io.inferwire.transform.internal.DenseCoder;
+import io.inferwire.transform.internal.TensorFraming;
 import io.inferwire.wire.FrameEncoder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,12 +41,12 @@ public final class TensorEncoder {
     private final TensorCodec codec;
     private final Backend backend;
     private final int n;
-    private final int[] shape;
     private final boolean lossless;
     private final boolean dense;
     private final QuantParams qp;
     private final double bound;
     private final FrameEncoder frames;
+    private final TensorFraming framing;
     // One compressor per source buffer: each keeps a view of the last segment it read.
     private final Lz4Block probeA;
     private final Lz4Block probeB;
@@ -60,27 +61,13 @@ public final class TensorEncoder {
     private final MemorySegment scratch;
     private final DenseCoder coder;
 
-    private long seq;
-    private boolean started;
-    private boolean keyRequested;
-    private int sinceKey;
-    private int sinceDecision;
-    private boolean deltaPays = true;
-    private FrameKind lastKind;
-    private int lastTransform;
-    private double lastBound;
-    private int lz4Skip;
-    private boolean predicted;
-    private boolean ended;
-
     /** After LZ4 fails to shrink a frame, it is tried again on every this many frames. */
-    static final int LZ4_RETRY = 16;
+    static final int LZ4_RETRY = TensorFraming.LZ4_RETRY;
 
     TensorEncoder(TensorCodec codec, Arena arena) {
         this.codec = codec;
         this.backend = codec.backend();
         this.n = codec.values();
-        this.shape = codec.shapeRef();
         this.lossless = codec.mode() == TensorCodec.Mode.LOSSLESS;
         this.dense = codec.packing() == TensorCodec.Packing.DENSE;
         this.bound = codec.errorBound();
@@ -98,6 +85,7 @@ public final class TensorEncoder {
                 maxPayload,
                 dense ? FrameEncoder.Compression.NONE : FrameEncoder.Compression.LZ4,
                 codec.checksums());
+        this.framing = new TensorFraming(codec, frames);
         this.probeA = new Lz4Block();
         this.probeB = new Lz4Block();
         this.recon = arena.allocate(bytes, 64);
@@ -125,47 +113,17 @@ public final class TensorEncoder {
      * @throws IllegalStateException if frames were already encoded
      */
     public int header(StreamHeader header) {
-        if (seq != 0) {
-            throw new IllegalStateException("the HEADER frame must be the stream's first");
-        }
-        byte[] bytes = header.toByteArray();
-        if (bytes.length > frames.maxPayloadBytes()) {
-            throw new IllegalArgumentException("stream header of " + bytes.length + " bytes is too large");
-        }
-        int len = frames.encode(
-                codec.streamId(),
-                seq,
-                FrameKind.FRAME_KIND_HEADER,
-                0,
-                new int[0],
-                MemorySegment.ofArray(bytes),
-                0,
-                bytes.length);
-        seq++;
-        lastKind = FrameKind.FRAME_KIND_HEADER;
-        return len;
+        return framing.header(header);
     }
 
     /** Encodes the END frame that closes the stream; afterwards {@link #encode} and {@code end} throw {@link IllegalStateException}. */
     public int end() {
-        checkOpen();
-        ended = true;
-        int len =
-                frames.encode(codec.streamId(), seq, FrameKind.FRAME_KIND_END, 0, new int[0], MemorySegment.NULL, 0, 0);
-        seq++;
-        lastKind = FrameKind.FRAME_KIND_END;
-        return len;
-    }
-
-    private void checkOpen() {
-        if (ended) {
-            throw new IllegalStateException("the stream has ended (END frame written)");
-        }
+        return framing.end();
     }
 
     /** Makes the next frame a KEY frame (for a receiver that resynchronizes or resumes). */
     public void requestKey() {
-        keyRequested = true;
+        framing.requestKey();
     }
 
     /**
@@ -177,9 +135,9 @@ public final class TensorEncoder {
      * @throws IndexOutOfBoundsException if the range is outside the segment
      */
     public int encode(MemorySegment values, long offset) {
-        checkOpen();
+        framing.checkOpen();
         Checks.checkRange(values, offset, 4L * n);
-        boolean key = !started || keyRequested || (codec.keyInterval() > 0 && sinceKey >= codec.keyInterval());
+        boolean key = framing.startFrame();
         int len;
         if (dense) {
             len = encodeDense(values, offset, key);
@@ -188,30 +146,12 @@ public final class TensorEncoder {
         } else {
             len = encodeQuantized(values, offset, key);
         }
-        started = true;
-        keyRequested = false;
-        seq++;
-        if (lastKind == FrameKind.FRAME_KIND_KEY) {
-            sinceKey = 1;
-            if (key) {
-                // After a forced KEY, decide again at once; a KEY that a decision chose
-                // (or a fallback) keeps the cadence, or every frame of a stream of
-                // independent rows would try both KEY and DELTA.
-                sinceDecision = codec.decisionInterval();
-            }
-        } else {
-            sinceKey++;
-        }
+        framing.finishFrame(key);
         return len;
     }
 
     private boolean decideNow() {
-        if (sinceDecision >= codec.decisionInterval()) {
-            sinceDecision = 1;
-            return true;
-        }
-        sinceDecision++;
-        return false;
+        return framing.decideNow();
     }
 
     private int encodeLossless(MemorySegment values, long offset, boolean key) {
@@ -222,13 +162,13 @@ public final class TensorEncoder {
             backend.xorSplit(values, offset, recon, 0, false, payB, 0, n);
             int sa = Math.min(bytes, probeA.compress(payA, 0, bytes, scratch, 0));
             int sb = Math.min(bytes, probeB.compress(payB, 0, bytes, scratch, 0));
-            deltaPays = sa < sb;
-            delta = deltaPays;
+            framing.deltaPays(sa < sb);
+            delta = framing.deltaPays();
             if (!delta) {
                 MemorySegment.copy(payB, 0, payA, 0, bytes); // the frame encoder always reads payA
             }
         } else {
-            delta = !key && deltaPays;
+            delta = !key && framing.deltaPays();
             backend.xorSplit(values, offset, recon, 0, delta, payA, 0, n);
         }
         MemorySegment.copy(values, offset, recon, 0, bytes);
@@ -244,8 +184,8 @@ public final class TensorEncoder {
         } else if (decideNow()) {
             int sa = quantizeInto(values, offset, false, zA, candA, payA);
             int sb = quantizeInto(values, offset, true, zB, candB, payB);
-            deltaPays = sa < sb;
-            delta = deltaPays;
+            framing.deltaPays(sa < sb);
+            delta = framing.deltaPays();
             if (!delta) {
                 MemorySegment t = candA;
                 candA = candB;
@@ -256,7 +196,7 @@ public final class TensorEncoder {
                 size = sa;
             }
         } else {
-            delta = deltaPays;
+            delta = framing.deltaPays();
             size = quantizeInto(values, offset, !delta, zA, candA, payA);
         }
         if (size > 4 * n) {
@@ -289,12 +229,12 @@ public final class TensorEncoder {
         }
         int size;
         if (lossless) {
-            boolean xored = !key && deltaPays;
+            boolean xored = !key && framing.deltaPays();
             if (!key && decideNow()) {
                 backend.xorSplit(values, offset, recon, 0, true, zA, 0, n);
                 backend.xorSplit(values, offset, recon, 0, false, zB, 0, n);
-                deltaPays = coder.estimatePlanes(zA) < coder.estimatePlanes(zB);
-                xored = deltaPays;
+                framing.deltaPays(coder.estimatePlanes(zA) < coder.estimatePlanes(zB));
+                xored = framing.deltaPays();
                 if (!xored) {
                     MemorySegment.copy(zB, 0, zA, 0, 4L * n);
                 }
@@ -314,16 +254,16 @@ public final class TensorEncoder {
         if (!key && decideNow()) {
             backend.quantize(values, offset, recon, 0, false, qp, zA, 0, candA, 0, n);
             backend.quantize(values, offset, coder.mean(), 0, false, qp, zB, 0, candB, 0, n);
-            deltaPays = coder.estimateResiduals(zA) < coder.estimateResiduals(zB);
-            if (!deltaPays) {
+            framing.deltaPays(coder.estimateResiduals(zA) < coder.estimateResiduals(zB));
+            if (!framing.deltaPays()) {
                 MemorySegment t = candA;
                 candA = candB;
                 candB = t;
                 MemorySegment.copy(zB, 0, zA, 0, 4L * n);
             }
-            fromPrevious = deltaPays;
+            fromPrevious = framing.deltaPays();
         } else {
-            fromPrevious = !key && deltaPays;
+            fromPrevious = !key && framing.deltaPays();
             backend.quantize(values, offset, fromPrevious ? recon : coder.mean(), 0, false, qp, zA, 0, candA, 0, n);
         }
         size = coder.encodeResiduals(fromPrevious, zA, values, offset, payA);
@@ -361,33 +301,8 @@ public final class TensorEncoder {
      */
     private int emit(
             boolean delta, boolean fromPrevious, int transform, double errorBound, MemorySegment payload, int size) {
-        predicted = fromPrevious;
-        FrameKind kind = delta ? FrameKind.FRAME_KIND_DELTA : FrameKind.FRAME_KIND_KEY;
-        // A DELTA frame inherits shape, bound and transform from the frame before it:
-        // only what changed is written.
-        int[] dims = delta ? NO_SHAPE : shape;
-        double e = delta && errorBound == lastBound ? 0 : errorBound;
-        int t = delta && transform == lastTransform ? 0 : transform;
-        boolean attempt = lz4Skip == 0;
-        frames.tryCompression(attempt);
-        int len = frames.encode(codec.streamId(), seq, kind, e, dims, t, payload, 0, size);
-        if (!attempt) {
-            lz4Skip--;
-        } else if (size >= FrameEncoder.MIN_COMPRESS_BYTES
-                && frames.lastStoredBytes()
-                        > size - (transform == Transform.TRANSFORM_QUANT_PACKED_VALUE ? size / 32 : 1)) {
-            // It did not pay: for packed residuals, saving under 1/32 (typical of
-            // independent rows) is not worth its time on the next frames, nor the decoder's;
-            // byte planes keep any saving. Try again in LZ4_RETRY frames.
-            lz4Skip = LZ4_RETRY - 1;
-        }
-        lastKind = kind;
-        lastTransform = transform;
-        lastBound = errorBound;
-        return len;
+        return framing.emit(delta, fromPrevious, transform, errorBound, payload, size);
     }
-
-    private static final int[] NO_SHAPE = new int[0];
 
     /** The buffer holding the last encoded frame; owned by the arena given at construction. */
     public MemorySegment buffer() {
@@ -411,7 +326,7 @@ public final class TensorEncoder {
 
     /** The kind of the last encoded frame, or null before the first. */
     public FrameKind lastKind() {
-        return lastKind;
+        return framing.lastKind();
     }
 
     /**
@@ -420,17 +335,17 @@ public final class TensorEncoder {
      * running mean.
      */
     public boolean lastPredicted() {
-        return predicted;
+        return framing.lastPredicted();
     }
 
     /** The transform wire number of the last tensor frame. */
     public int lastTransform() {
-        return lastTransform;
+        return framing.lastTransform();
     }
 
     /** The sequence number the next frame will carry. */
     public long nextSeq() {
-        return seq;
+        return framing.nextSeq();
     }
 
     /**

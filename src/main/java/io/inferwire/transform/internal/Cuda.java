@@ -38,7 +38,7 @@ import org.bytedeco.javacpp.PointerPointer;
  * CUDA classes, a driver, a device or the fatbin gets the reason instead. (This class
  * links against JavaCPP; nothing may load it before CudaLoader found those classes.)
  */
-public final class Cuda {
+public final class Cuda implements DeviceOps {
 
     private static final int THREADS = 256;
     private static final int MAX_GRID = 8192;
@@ -288,6 +288,20 @@ public final class Cuda {
         check(
                 cudart.cuMemcpyDtoHAsync(new Addr(dst.address() + dstOff), src, bytes, stream(stream)),
                 "cuMemcpyDtoHAsync");
+    }
+
+    /** Device to device, {@code bytes} from {@code src} to {@code dst}, queued on {@code stream}. */
+    public void copyDeviceToDevice(long src, long dst, long bytes, long stream) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
+        }
+        nonZero(src, "src");
+        nonZero(dst, "dst");
+        if (bytes == 0) {
+            return;
+        }
+        current();
+        check(cudart.cuMemcpyDtoDAsync(dst, src, bytes, stream(stream)), "cuMemcpyDtoDAsync");
     }
 
     /** Waits for everything queued on {@code stream}. */
