@@ -98,12 +98,10 @@ public final class SchemaComparator {
 
     private void run() {
         for (Msg m : before.messages.values()) {
-            if (m.proto.getOptions().getMapEntry()) {
-                continue;
-            }
             Msg n = after.messages.get(m.name);
             if (n == null) {
-                if (!parentGone(m.name)) {
+                // A map's entry message goes with its field, which reports the change.
+                if (!parentGone(m.name) && !m.proto.getOptions().getMapEntry()) {
                     breaking(
                             m.file,
                             display(m.name),
@@ -207,9 +205,16 @@ public final class SchemaComparator {
         }
         compareType(file, el, f, g);
 
+        String oldOneof = oneof(m.proto, f);
+        String newOneof = oneof(n.proto, g);
+        boolean sameOneof = oldOneof == null ? newOneof == null : oldOneof.equals(newOneof);
         Cardinality was = cardinality(m, f);
         Cardinality is = cardinality(n, g);
-        if (was != is) {
+        // Presence follows from a oneof or a message type: a change of those is reported as such.
+        boolean presenceOnly = (was == Cardinality.IMPLICIT || was == Cardinality.EXPLICIT)
+                && (is == Cardinality.IMPLICIT || is == Cardinality.EXPLICIT);
+        boolean presenceFollows = !sameOneof || isMessage(f.getType()) != isMessage(g.getType());
+        if (was != is && !(presenceOnly && presenceFollows)) {
             if (was == Cardinality.IMPLICIT && is == Cardinality.EXPLICIT) {
                 note(
                         file,
@@ -227,8 +232,6 @@ public final class SchemaComparator {
             }
         }
 
-        String oldOneof = oneof(m.proto, f);
-        String newOneof = oneof(n.proto, g);
         if (oldOneof == null && newOneof != null) {
             breaking(file, el, "moved into oneof " + newOneof);
         } else if (oldOneof != null && newOneof == null) {
@@ -318,6 +321,10 @@ public final class SchemaComparator {
 
     private static boolean unsigned(Type t) {
         return t == Type.TYPE_UINT32 || t == Type.TYPE_UINT64;
+    }
+
+    private static boolean isMessage(Type t) {
+        return t == Type.TYPE_MESSAGE || t == Type.TYPE_GROUP;
     }
 
     private static boolean named(Type t) {
@@ -487,7 +494,7 @@ public final class SchemaComparator {
         if (f.getLabel() == Label.LABEL_REQUIRED || presence == FieldPresence.LEGACY_REQUIRED) {
             return Cardinality.REQUIRED;
         }
-        if (named(f.getType()) && f.getType() != Type.TYPE_ENUM || f.hasOneofIndex() || f.getProto3Optional()) {
+        if (isMessage(f.getType()) || f.hasOneofIndex() || f.getProto3Optional()) {
             return Cardinality.EXPLICIT;
         }
         return presence == FieldPresence.IMPLICIT ? Cardinality.IMPLICIT : Cardinality.EXPLICIT;
