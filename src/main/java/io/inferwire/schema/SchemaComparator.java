@@ -46,8 +46,9 @@ import java.util.Set;
  * {@code int64}, {@code uint32}, {@code uint64} and {@code bool} among themselves;
  * {@code sint32} and {@code sint64}; {@code fixed32} and {@code sfixed32}; {@code fixed64} and
  * {@code sfixed64}; {@code string} and {@code bytes} (only while the bytes are UTF-8, and the
- * JSON form changes to base64); a message and {@code bytes} holding its encoding. So is a
- * field gaining explicit presence, and a rename that keeps the JSON name. Not checked:
+ * JSON form changes to base64); a message and {@code bytes} holding its encoding. So are a
+ * field gaining explicit presence, a rename that keeps the JSON name, and a oneof renamed
+ * with the same members. Not checked:
  * services, extensions, options other than {@code json_name} and presence.
  */
 public final class SchemaComparator {
@@ -55,6 +56,7 @@ public final class SchemaComparator {
     private final Index before;
     private final Index after;
     private final List<Finding> findings = new ArrayList<>();
+    private final Set<String> renamedOneofs = new HashSet<>();
 
     private SchemaComparator(Index before, Index after) {
         this.before = before;
@@ -207,7 +209,11 @@ public final class SchemaComparator {
 
         String oldOneof = oneof(m.proto, f);
         String newOneof = oneof(n.proto, g);
-        boolean sameOneof = oldOneof == null ? newOneof == null : oldOneof.equals(newOneof);
+        boolean renamedOneof = oldOneof != null
+                && newOneof != null
+                && !oldOneof.equals(newOneof)
+                && sameMembers(m.proto, oldOneof, n.proto, newOneof);
+        boolean sameOneof = renamedOneof || (oldOneof == null ? newOneof == null : oldOneof.equals(newOneof));
         Cardinality was = cardinality(m, f);
         Cardinality is = cardinality(n, g);
         // Presence follows from a oneof or a message type: a change of those is reported as such.
@@ -236,6 +242,14 @@ public final class SchemaComparator {
             breaking(file, el, "moved into oneof " + newOneof);
         } else if (oldOneof != null && newOneof == null) {
             breaking(file, el, "moved out of oneof " + oldOneof);
+        } else if (renamedOneof) {
+            if (renamedOneofs.add(m.name + "." + oldOneof)) {
+                note(
+                        file,
+                        display(m.name),
+                        "oneof " + oldOneof + " renamed to " + newOneof
+                                + " (same members; the wire and JSON do not carry oneof names, generated code does)");
+            }
         } else if (oldOneof != null && !oldOneof.equals(newOneof)) {
             breaking(file, el, "moved from oneof " + oldOneof + " to oneof " + newOneof);
         }
@@ -498,6 +512,30 @@ public final class SchemaComparator {
             return Cardinality.EXPLICIT;
         }
         return presence == FieldPresence.IMPLICIT ? Cardinality.IMPLICIT : Cardinality.EXPLICIT;
+    }
+
+    /**
+     * Whether oneof {@code a} of {@code m} is oneof {@code b} of {@code n} renamed: the same
+     * fields of the old version, plus only new ones.
+     */
+    private static boolean sameMembers(DescriptorProto m, String a, DescriptorProto n, String b) {
+        Set<Integer> old = new HashSet<>();
+        for (FieldDescriptorProto f : m.getFieldList()) {
+            old.add(f.getNumber());
+        }
+        Set<Integer> was = new HashSet<>();
+        for (FieldDescriptorProto f : m.getFieldList()) {
+            if (a.equals(oneof(m, f))) {
+                was.add(f.getNumber());
+            }
+        }
+        Set<Integer> is = new HashSet<>();
+        for (FieldDescriptorProto f : n.getFieldList()) {
+            if (b.equals(oneof(n, f)) && old.contains(f.getNumber())) {
+                is.add(f.getNumber());
+            }
+        }
+        return was.equals(is);
     }
 
     /** The field's real oneof, or null (the synthetic oneof of a proto3 {@code optional} is none). */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * The build's guard on {@code proto/}: the descriptor set the build just compiled from it must
  * not break the committed baseline, {@code proto/baseline/inferwire-v1.binpb}. Replacing the
  * baseline is an explicit step, reviewed with the change:
- * {@code bin/mvn -B -o test -Dtest=SchemaBaselineTest -Dsurefire.failIfNoSpecifiedTests=false
+ * {@code bin/mvn -B -o test -Dtest=SchemaBaselineTest
  * -Dinferwire.schema.update=true}.
  */
 class SchemaBaselineTest {
@@ -61,7 +61,7 @@ class SchemaBaselineTest {
                         + breaking.stream().map(Finding::toString).collect(Collectors.joining("\n"))
                         + "\nRetire fields and values with `reserved` instead. If the break is intended,"
                         + " replace the baseline (and have the change reviewed): bin/mvn -B -o test"
-                        + " -Dtest=SchemaBaselineTest -Dsurefire.failIfNoSpecifiedTests=false -D" + UPDATE
+                        + " -Dtest=SchemaBaselineTest -D" + UPDATE
                         + "=true");
     }
 

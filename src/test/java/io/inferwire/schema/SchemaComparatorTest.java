@@ -374,6 +374,17 @@ class SchemaComparatorTest {
                 "BREAKING t.proto: t.M.a (#1): moved out of oneof payload",
                 "BREAKING t.proto: t.M.b (#2): moved out of oneof payload");
         assertFindings(inP, split, "BREAKING t.proto: t.M.b (#2): moved from oneof payload to oneof other");
+        FileDescriptorSet renamed = p3(message(
+                        "M",
+                        field("a", 1, Type.TYPE_STRING).setOneofIndex(0),
+                        field("b", 2, Type.TYPE_STRING).setOneofIndex(0),
+                        field("c", 3, Type.TYPE_STRING).setOneofIndex(0))
+                .addOneofDecl(q));
+        assertFindings(
+                inP,
+                renamed,
+                "NOTE t.proto: t.M: oneof payload renamed to other (same members; the wire and JSON do not carry"
+                        + " oneof names, generated code does)");
     }
 
     @Test
