@@ -19,7 +19,9 @@
  *   <li>{@code io.inferwire.proto.v1}: the protobuf classes generated from {@code proto/}.</li>
  * </ul>
  *
- * <p>Packages named {@code internal} are implementation and not exported. The CLI
+ * <p>Packages named {@code internal} are implementation and not exported, and so is
+ * {@code io.inferwire.schema}, the schema-evolution check behind the CLI's {@code schema-check}
+ * and the build's baseline test. The CLI
  * ({@code io.inferwire.cli}) needs picocli, an optional dependency; the CUDA backend needs
  * JavaCPP's CUDA presets ({@code org.bytedeco:cuda} and its {@code linux-x86_64} jar),
  * optional too: on the module path, resolve them with

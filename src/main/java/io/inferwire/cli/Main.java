@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             SseCommand.Decode.class,
             SseCommand.Stats.class,
             BackendsCommand.class,
+            SchemaCheckCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
