@@ -32,7 +32,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The {@code inferwire.v1.StreamService} that an inference server embeds: the
@@ -245,10 +247,14 @@ public final class StreamService implements BindableService, AutoCloseable {
     }
 
     private CallStream open(StreamRequest req, StreamKind kind, StreamObserver<OutgoingFrame> obs) {
+        return open(req, kind, obs, true);
+    }
+
+    private CallStream open(StreamRequest req, StreamKind kind, StreamObserver<OutgoingFrame> obs, boolean hook) {
         ServerCallStreamObserver<OutgoingFrame> out = (ServerCallStreamObserver<OutgoingFrame>) obs;
         try {
             CallStream call = prepare(req, kind, out);
-            call.start();
+            call.start(hook);
             return call;
         } catch (RequestException e) {
             out.onError(e.status.asRuntimeException());
@@ -258,6 +264,22 @@ public final class StreamService implements BindableService, AutoCloseable {
 
     private StreamObserver<SessionMessage> session(StreamObserver<OutgoingFrame> obs) {
         ServerCallStreamObserver<OutgoingFrame> out = (ServerCallStreamObserver<OutgoingFrame>) obs;
+        // grpc-java takes these handlers only now; the call starts with the first message.
+        AtomicReference<CallStream> started = new AtomicReference<>();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        out.setOnReadyHandler(() -> {
+            CallStream c = started.get();
+            if (c != null) {
+                c.signal();
+            }
+        });
+        out.setOnCancelHandler(() -> {
+            cancelled.set(true);
+            CallStream c = started.get();
+            if (c != null) {
+                c.cancel();
+            }
+        });
         return new StreamObserver<>() {
             private CallStream call;
             private boolean failed;
@@ -284,8 +306,14 @@ public final class StreamService implements BindableService, AutoCloseable {
                                 .asRuntimeException());
                         return;
                     }
-                    call = open(m.getRequest(), kind, out);
+                    call = open(m.getRequest(), kind, out, false);
                     failed = call == null;
+                    if (call != null) {
+                        started.set(call);
+                        if (cancelled.get()) {
+                            call.cancel();
+                        }
+                    }
                     return;
                 }
                 if (m.hasRequest()) {

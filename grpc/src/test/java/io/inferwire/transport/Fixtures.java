@@ -40,10 +40,11 @@ final class Fixtures implements AutoCloseable {
     final StreamService service;
     final Server server;
     final ManagedChannel channel;
+    private final String name;
 
     Fixtures(StreamService service) throws Exception {
         this.service = service;
-        String name = InProcessServerBuilder.generateName();
+        this.name = InProcessServerBuilder.generateName();
         this.server = InProcessServerBuilder.forName(name)
                 .addService(service)
                 .compressorRegistry(Lz4Codec.compressorRegistry())
@@ -105,6 +106,10 @@ final class Fixtures implements AutoCloseable {
             out.add(x.clone());
         }
         return out;
+    }
+
+    String serverName() {
+        return name;
     }
 
     StreamClient client() {

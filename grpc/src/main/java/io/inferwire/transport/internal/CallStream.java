@@ -78,14 +78,24 @@ public final class CallStream implements Runnable {
         this.framesSent = framesSent;
     }
 
-    /** Hooks the call up (on the handler's thread, before it returns) and starts it. */
-    public void start() {
-        out.setOnReadyHandler(this::signal);
-        out.setOnCancelHandler(() -> {
-            cancelled = true;
-            signal();
-        });
+    /**
+     * Starts the call. With {@code hook}, it sets the observer's onReady and onCancel
+     * handlers, which grpc-java allows only on the handler's thread before it returns;
+     * without, the caller (a Session, which starts its call later) relays them to
+     * {@link #signal()} and {@link #cancel()}.
+     */
+    public void start(boolean hook) {
+        if (hook) {
+            out.setOnReadyHandler(this::signal);
+            out.setOnCancelHandler(this::cancel);
+        }
         log.attach(this);
+        signal();
+    }
+
+    /** The client cancelled (or the deadline passed): stop and free the buffers. */
+    public void cancel() {
+        cancelled = true;
         signal();
     }
 
@@ -197,8 +207,8 @@ public final class CallStream implements Runnable {
                             tensors.end();
                             send(tensors.buffer(), tensors.frameOffset(), tensors.frameLength(), false);
                         }
-                        out.onCompleted();
                         close();
+                        out.onCompleted();
                         return;
                     }
                     case NOT_YET -> {
@@ -265,14 +275,16 @@ public final class CallStream implements Runnable {
     }
 
     private void fail(Status status) {
-        if (!done && !cancelled) {
+        boolean tell = !done && !cancelled;
+        // Free first: a client that sees the status finds the call gone from the stream.
+        close();
+        if (tell) {
             try {
                 out.onError(status.asRuntimeException());
             } catch (RuntimeException ignored) {
                 // the call is already closed; nothing left to tell the client
             }
         }
-        close();
     }
 
     private void close() {
