@@ -37,7 +37,8 @@ class BackpressureTest {
                 worstInFlight.accumulateAndGet(inFlight, Math::max);
                 got.release();
             };
-            rec.subscription = client.generate(StreamRequest.newBuilder().setStreamId(1).build(), null, rec);
+            rec.subscription =
+                    client.generate(StreamRequest.newBuilder().setStreamId(1).build(), null, rec);
             rec.closed.thenRun(got::release);
             int read = 0;
             int published = 200;
@@ -61,7 +62,13 @@ class BackpressureTest {
             System.out.printf(
                     "slow reader: read %d of %d steps, then %s; history at most %d steps / %d B (limits %d / %d);"
                             + " frames sent and not received at most %d%n",
-                    rec.steps.size(), published, s.getCode(), worstHeld, worstBytes, limits.maxItems(), limits.maxBytes(),
+                    rec.steps.size(),
+                    published,
+                    s.getCode(),
+                    worstHeld,
+                    worstBytes,
+                    limits.maxItems(),
+                    limits.maxBytes(),
                     worstInFlight.get());
             assertTrue(worstHeld <= limits.maxItems());
             assertTrue(worstBytes <= limits.maxBytes());
@@ -87,8 +94,7 @@ class BackpressureTest {
             AtomicLong worstInFlight = new AtomicLong();
             Recorder rec = new Recorder();
             rec.onItem = () -> {
-                worstInFlight.accumulateAndGet(
-                        f.service.framesSent() - rec.subscription.framesReceived(), Math::max);
+                worstInFlight.accumulateAndGet(f.service.framesSent() - rec.subscription.framesReceived(), Math::max);
                 got.release();
             };
             rec.subscription = new StreamClient(f.channel, CallOptions.DEFAULT, 1, false)

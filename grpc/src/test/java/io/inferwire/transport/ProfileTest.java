@@ -37,9 +37,12 @@ class ProfileTest {
         try (Fixtures f = new Fixtures()) {
             List<TokenStep> steps = Fixtures.steps(3, 200);
             publishTokens(f, 1, steps);
-            Recorder full = readTokens(f, StreamRequest.newBuilder().setStreamId(1).build(), null);
+            Recorder full =
+                    readTokens(f, StreamRequest.newBuilder().setStreamId(1).build(), null);
             Recorder text = readTokens(
-                    f, StreamRequest.newBuilder().setStreamId(1).setProfile("text").build(), null);
+                    f,
+                    StreamRequest.newBuilder().setStreamId(1).setProfile("text").build(),
+                    null);
             assertEquals(Status.Code.OK, text.await().getCode());
             assertEquals(steps.size(), text.steps.size());
             for (int i = 0; i < steps.size(); i++) {
@@ -68,9 +71,18 @@ class ProfileTest {
             Metadata h = new Metadata();
             h.put(StreamService.ACCEPT_PROFILE, "top3");
             for (Recorder rec : List.of(
-                    readTokens(f, StreamRequest.newBuilder().setStreamId(2).setProfile("top3").build(), null),
+                    readTokens(
+                            f,
+                            StreamRequest.newBuilder()
+                                    .setStreamId(2)
+                                    .setProfile("top3")
+                                    .build(),
+                            null),
                     readTokens(f, StreamRequest.newBuilder().setStreamId(2).build(), h),
-                    readTokens(f, StreamRequest.newBuilder().setStreamId(2).setTopK(3).build(), null))) {
+                    readTokens(
+                            f,
+                            StreamRequest.newBuilder().setStreamId(2).setTopK(3).build(),
+                            null))) {
                 assertEquals(Status.Code.OK, rec.await().getCode());
                 for (int i = 0; i < steps.size(); i++) {
                     TokenStep s = steps.get(i);
@@ -132,7 +144,8 @@ class ProfileTest {
             for (int i = 0; i < rows.size(); i++) {
                 assertArrayEquals(rows.get(i), lossless.rows.get(i));
                 for (int j = 0; j < 384; j++) {
-                    worst = Math.max(worst, Math.abs(rows.get(i)[j] - bounded.rows.get(i)[j]));
+                    worst = Math.max(
+                            worst, Math.abs(rows.get(i)[j] - bounded.rows.get(i)[j]));
                 }
             }
             System.out.printf(
@@ -156,7 +169,8 @@ class ProfileTest {
                     throw new AssertionError(e);
                 }
             };
-            Status s = gen.apply(StreamRequest.newBuilder().setStreamId(5).setProfile("nope").build());
+            Status s = gen.apply(
+                    StreamRequest.newBuilder().setStreamId(5).setProfile("nope").build());
             assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
             assertTrue(s.getDescription().contains("unknown profile 'nope'"), s.getDescription());
             s = gen.apply(StreamRequest.newBuilder()
@@ -168,9 +182,11 @@ class ProfileTest {
             s = gen.apply(
                     StreamRequest.newBuilder().setStreamId(5).setErrorBound(-1).build());
             assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
-            s = gen.apply(StreamRequest.newBuilder().setStreamId(5).setTopK(5000).build());
+            s = gen.apply(
+                    StreamRequest.newBuilder().setStreamId(5).setTopK(5000).build());
             assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
-            s = gen.apply(StreamRequest.newBuilder().setStreamId(5).setResumeAfter(10).build());
+            s = gen.apply(
+                    StreamRequest.newBuilder().setStreamId(5).setResumeAfter(10).build());
             assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
             assertTrue(s.getDescription().contains("beyond"), s.getDescription());
             s = gen.apply(StreamRequest.newBuilder().setStreamId(6).build());
@@ -180,7 +196,8 @@ class ProfileTest {
             assertEquals(Status.Code.NOT_FOUND, s.getCode());
 
             Recorder rec = new Recorder();
-            rec.subscription = f.client().session(StreamRequest.newBuilder().setStreamId(5).build(), null, rec);
+            rec.subscription =
+                    f.client().session(StreamRequest.newBuilder().setStreamId(5).build(), null, rec);
             s = rec.await();
             assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
             assertTrue(s.getDescription().contains("kind"), s.getDescription());
@@ -194,7 +211,8 @@ class ProfileTest {
                                     .build(),
                             null,
                             ctl);
-            ctl.subscription.control(SessionControl.newBuilder().setProfile("nope").build());
+            ctl.subscription.control(
+                    SessionControl.newBuilder().setProfile("nope").build());
             s = ctl.await();
             assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
             assertTrue(s.getDescription().contains("unknown profile"), s.getDescription());

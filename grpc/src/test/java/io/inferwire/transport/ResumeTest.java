@@ -129,7 +129,13 @@ class ResumeTest {
             assertEquals(50, pub.held());
             Recorder rec = new Recorder();
             rec.subscription = f.client()
-                    .generate(StreamRequest.newBuilder().setStreamId(1).setResumeAfter(10).build(), null, rec);
+                    .generate(
+                            StreamRequest.newBuilder()
+                                    .setStreamId(1)
+                                    .setResumeAfter(10)
+                                    .build(),
+                            null,
+                            rec);
             Status s = rec.await();
             assertEquals(Status.Code.OUT_OF_RANGE, s.getCode());
             assertTrue(s.getDescription().contains("oldest held is 150"), s.getDescription());

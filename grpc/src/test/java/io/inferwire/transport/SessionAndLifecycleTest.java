@@ -41,9 +41,11 @@ class SessionAndLifecycleTest {
                             null,
                             rec);
             assertTrue(hundred.await(30, TimeUnit.SECONDS));
-            rec.subscription.control(SessionControl.newBuilder().setRequestKey(true).build());
+            rec.subscription.control(
+                    SessionControl.newBuilder().setRequestKey(true).build());
             steps.subList(100, 200).forEach(pub::publish);
-            rec.subscription.control(SessionControl.newBuilder().setProfile("text").build());
+            rec.subscription.control(
+                    SessionControl.newBuilder().setProfile("text").build());
             steps.subList(200, 300).forEach(pub::publish);
             pub.finish();
             assertEquals(Status.Code.OK, rec.await().getCode());
@@ -85,15 +87,15 @@ class SessionAndLifecycleTest {
 
             Recorder cancelled = new Recorder();
             cancelled.cancelAfter = i -> i == 4;
-            cancelled.subscription =
-                    f.client().generate(StreamRequest.newBuilder().setStreamId(1).build(), null, cancelled);
+            cancelled.subscription = f.client()
+                    .generate(StreamRequest.newBuilder().setStreamId(1).build(), null, cancelled);
             assertEquals(Status.Code.CANCELLED, cancelled.await().getCode());
             awaitNoCalls(f.service);
 
             // a removed stream ends its readers with ABORTED
             Recorder aborted = new Recorder();
-            aborted.subscription =
-                    f.client().generate(StreamRequest.newBuilder().setStreamId(1).build(), null, aborted);
+            aborted.subscription = f.client()
+                    .generate(StreamRequest.newBuilder().setStreamId(1).build(), null, aborted);
             while (pub.calls() == 0 && !aborted.closed.isDone()) {
                 Thread.onSpinWait();
             }

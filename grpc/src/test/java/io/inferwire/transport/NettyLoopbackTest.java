@@ -1,0 +1,173 @@
+package io.inferwire.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.inferwire.proto.v1.StreamRequest;
+import io.inferwire.tokens.TokenStep;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.Test;
+
+/** Over real HTTP/2 on loopback (grpc-netty-shaded): lz4 negotiation, and a server dropped mid-stream. */
+class NettyLoopbackTest {
+
+    private static final long SEED = Long.getLong("inferwire.test.seed", 20261125L);
+
+    private static Server start(StreamService service) throws Exception {
+        return Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+                .addService(service)
+                .compressorRegistry(Lz4Codec.compressorRegistry())
+                .decompressorRegistry(Lz4Codec.decompressorRegistry())
+                .build()
+                .start();
+    }
+
+    private static ManagedChannel connect(Server server) {
+        return Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(), InsecureChannelCredentials.create())
+                .compressorRegistry(Lz4Codec.compressorRegistry())
+                .decompressorRegistry(Lz4Codec.decompressorRegistry())
+                .build();
+    }
+
+    /** Keeps the grpc-encoding of each response. */
+    private static final class EncodingSpy implements ClientInterceptor {
+        final ConcurrentLinkedQueue<String> encodings = new ConcurrentLinkedQueue<>();
+        static final Metadata.Key<String> KEY = Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    super.start(
+                            new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                                @Override
+                                public void onHeaders(Metadata h) {
+                                    String e = h.get(KEY);
+                                    encodings.add(e == null ? "identity" : e);
+                                    super.onHeaders(h);
+                                }
+                            },
+                            headers);
+                }
+            };
+        }
+    }
+
+    @Test
+    void tokensAndTensorsOverHttp2WithLz4() throws Exception {
+        StreamService service = StreamService.builder().build();
+        Server server = start(service);
+        ManagedChannel channel = connect(server);
+        try {
+            List<TokenStep> steps = Fixtures.steps(31, 500);
+            TokenPublisher tp = service.openTokens(1, Fixtures.header("n1"));
+            steps.forEach(tp::publish);
+            tp.finish();
+            List<float[]> rows = Fixtures.rows(32, 200, 384);
+            TensorPublisher rp = service.openTensors(2, Fixtures.header("n2"), 384);
+            rows.forEach(rp::publish);
+            rp.finish();
+
+            EncodingSpy spy = new EncodingSpy();
+            Channel ch = ClientInterceptors.intercept(channel, spy);
+            for (String enc : new String[] {"identity", Lz4Codec.NAME, "gzip"}) {
+                CallOptions o = enc.equals("identity") ? CallOptions.DEFAULT : CallOptions.DEFAULT.withCompression(enc);
+                StreamClient client = new StreamClient(ch, o, 16, true);
+                Recorder tokens = new Recorder();
+                tokens.subscription = client.generate(
+                        StreamRequest.newBuilder().setStreamId(1).build(), null, tokens);
+                Recorder tensors = new Recorder();
+                tensors.subscription =
+                        client.tensors(StreamRequest.newBuilder().setStreamId(2).build(), null, tensors);
+                assertEquals(Status.Code.OK, tokens.await().getCode());
+                assertEquals(Status.Code.OK, tensors.await().getCode());
+                assertEquals(steps, tokens.steps);
+                for (int i = 0; i < rows.size(); i++) {
+                    assertArrayEquals(rows.get(i), tensors.rows.get(i));
+                }
+                System.out.printf(
+                        "netty %s: 500 token steps %d B of frames, 200 x 384 rows %d B of frames%n",
+                        enc, tokens.subscription.bytesReceived(), tensors.subscription.bytesReceived());
+            }
+            List<String> seen = new ArrayList<>(spy.encodings);
+            assertEquals(List.of("identity", "identity", "lz4", "lz4", "gzip", "gzip"), seen);
+        } finally {
+            channel.shutdownNow();
+            server.shutdownNow().awaitTermination();
+            service.close();
+        }
+    }
+
+    @Test
+    void serverDroppedMidStreamResumesOnARestartedServer() throws Exception {
+        Random r = new Random(SEED);
+        System.out.println("NettyLoopbackTest seed " + SEED);
+        StreamService service = StreamService.builder().build();
+        List<TokenStep> steps = Fixtures.steps(SEED, 600);
+        TokenPublisher pub = service.openTokens(5, Fixtures.header("drop"));
+        steps.forEach(pub::publish);
+        pub.finish();
+        List<TokenStep> got = new ArrayList<>();
+        List<Long> drops = new ArrayList<>();
+        long last = -1;
+        int calls = 0;
+        try {
+            while (true) {
+                Server server = start(service);
+                ManagedChannel channel = connect(server);
+                long cut = last + 1 + r.nextInt(200);
+                Recorder rec = new Recorder();
+                rec.cancelAfter = i -> {
+                    if (i == cut) {
+                        server.shutdownNow();
+                    }
+                    return false;
+                };
+                StreamRequest.Builder req = StreamRequest.newBuilder().setStreamId(5);
+                if (last >= 0) {
+                    req.setResumeAfter(last);
+                }
+                rec.subscription = new StreamClient(channel).generate(req.build(), null, rec);
+                Status s = rec.await();
+                calls++;
+                channel.shutdownNow();
+                server.shutdownNow().awaitTermination();
+                got.addAll(rec.steps);
+                if (s.isOk()) {
+                    break;
+                }
+                drops.add(cut);
+                assertTrue(
+                        s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.CANCELLED, s.toString());
+                if (rec.subscription.lastIndex() >= 0) {
+                    last = rec.subscription.lastIndex();
+                }
+                assertTrue(calls < 50);
+            }
+            System.out.println("server dropped after items " + drops + "; " + calls + " calls");
+            assertEquals(steps, got);
+        } finally {
+            service.close();
+        }
+    }
+}
