@@ -221,6 +221,7 @@ public final class LoadTest {
                 .start();
         ManagedChannel channel = Grpc.newChannelBuilderForAddress(
                         "127.0.0.1", server.getPort(), InsecureChannelCredentials.create())
+                .directExecutor()
                 .compressorRegistry(Lz4Codec.compressorRegistry())
                 .decompressorRegistry(Lz4Codec.decompressorRegistry())
                 .build();
