@@ -119,6 +119,64 @@ class NettyLoopbackTest {
     }
 
     @Test
+    void clientChannelKilledMidStreamResumesOnANewChannel() throws Exception {
+        Random r = new Random(SEED + 7);
+        StreamService service = StreamService.builder().build();
+        Server server = start(service);
+        List<float[]> rows = Fixtures.rows(SEED, 400, 128);
+        TensorPublisher pub = service.openTensors(6, Fixtures.header("kill"), 128);
+        List<float[]> got = new ArrayList<>();
+        List<Long> kills = new ArrayList<>();
+        long last = -1;
+        try {
+            for (int calls = 0; ; calls++) {
+                assertTrue(calls < 50);
+                ManagedChannel channel = connect(server);
+                long cut = last + 1 + r.nextInt(150);
+                Recorder rec = new Recorder();
+                rec.cancelAfter = i -> {
+                    if (i == cut) {
+                        channel.shutdownNow();
+                    }
+                    return false;
+                };
+                StreamRequest.Builder req = StreamRequest.newBuilder().setStreamId(6);
+                if (last >= 0) {
+                    req.setResumeAfter(last);
+                }
+                rec.subscription = new StreamClient(channel).tensors(req.build(), null, rec);
+                if (calls == 0) {
+                    rows.forEach(pub::publish); // published while the first call reads
+                    pub.finish();
+                }
+                Status s = rec.await();
+                channel.shutdownNow();
+                got.addAll(rec.rows);
+                if (s.isOk()) {
+                    break;
+                }
+                kills.add(cut);
+                if (rec.subscription.lastIndex() >= 0) {
+                    last = rec.subscription.lastIndex();
+                }
+            }
+            System.out.println("client channel killed after rows " + kills);
+            assertEquals(rows.size(), got.size());
+            for (int i = 0; i < rows.size(); i++) {
+                assertArrayEquals(rows.get(i), got.get(i), "row " + i);
+            }
+            // the server freed every cut call
+            for (int i = 0; i < 6000 && service.liveCalls() != 0; i++) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, service.liveCalls());
+        } finally {
+            server.shutdownNow().awaitTermination();
+            service.close();
+        }
+    }
+
+    @Test
     void serverDroppedMidStreamResumesOnARestartedServer() throws Exception {
         Random r = new Random(SEED);
         System.out.println("NettyLoopbackTest seed " + SEED);

@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -119,7 +120,11 @@ public final class CallStream implements Runnable {
 
     public void signal() {
         if (wip.getAndIncrement() == 0) {
-            executor.execute(this);
+            try {
+                executor.execute(this);
+            } catch (RejectedExecutionException e) {
+                run(); // the service is closing: finish the call here
+            }
         }
     }
 
