@@ -2,6 +2,7 @@ package io.inferwire.transport;
 
 import io.inferwire.transport.internal.TensorLog;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 
 /**
  * Where the inference runtime pushes the rows of one tensor stream (embeddings, logits),
@@ -37,6 +38,20 @@ public final class TensorPublisher {
             throw new IllegalArgumentException("a row has " + log.values() + " values, was " + row.length);
         }
         return log.publish(MemorySegment.ofArray(row), 0);
+    }
+
+    /**
+     * Backpressure for a runtime that would rather slow down than lose a slow client:
+     * waits until the next {@link #publish} drops no row that a live call has yet to send
+     * (the history has room, or every call is past the oldest row held), at most
+     * {@code timeout}. A client that never reads still costs only the wait: after the
+     * timeout, publishing goes on and that client falls behind the history.
+     *
+     * @return false if the timeout ran out first
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public boolean awaitRoom(Duration timeout) throws InterruptedException {
+        return log.awaitRoom(timeout.toNanos());
     }
 
     /** Ends the stream: calls send END after its last row. */

@@ -2,6 +2,7 @@ package io.inferwire.transport;
 
 import io.inferwire.tokens.TokenStep;
 import io.inferwire.transport.internal.TokenLog;
+import java.time.Duration;
 
 /**
  * Where the inference runtime pushes the steps of one token stream, from
@@ -27,6 +28,20 @@ public final class TokenPublisher {
      */
     public long publish(TokenStep step) {
         return log.publish(step);
+    }
+
+    /**
+     * Backpressure for a runtime that would rather slow down than lose a slow client:
+     * waits until the next {@link #publish} drops no step that a live call has yet to send
+     * (the history has room, or every call is past the oldest step held), at most
+     * {@code timeout}. A client that never reads still costs only the wait: after the
+     * timeout, publishing goes on and that client falls behind the history.
+     *
+     * @return false if the timeout ran out first
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public boolean awaitRoom(Duration timeout) throws InterruptedException {
+        return log.awaitRoom(timeout.toNanos());
     }
 
     /** Ends the stream: calls send END after its last step. */

@@ -109,4 +109,45 @@ class BackpressureTest {
             assertTrue(worstInFlight.get() <= 2, "in flight " + worstInFlight.get());
         }
     }
+
+    @Test
+    void publisherThatAwaitsRoomLosesNoStepToASlowReader() throws Exception {
+        HistoryLimits limits = new HistoryLimits(64, 1 << 20);
+        StreamService service = StreamService.builder().historyLimits(limits).build();
+        try (Fixtures f = new Fixtures(service)) {
+            List<TokenStep> steps = Fixtures.steps(13, 1000);
+            TokenPublisher pub = service.openTokens(3, Fixtures.header("await"));
+            Semaphore got = new Semaphore(0);
+            Recorder rec = new Recorder();
+            rec.onItem = got::release;
+            rec.subscription = new StreamClient(f.channel, CallOptions.DEFAULT, 1, false)
+                    .generate(StreamRequest.newBuilder().setStreamId(3).build(), null, rec);
+            while (pub.calls() == 0) {
+                Thread.onSpinWait();
+            }
+            AtomicLong worstHeld = new AtomicLong();
+            Thread runtime = Thread.ofPlatform().start(() -> {
+                try {
+                    for (TokenStep s : steps) {
+                        assertTrue(pub.awaitRoom(java.time.Duration.ofSeconds(30)));
+                        pub.publish(s);
+                        worstHeld.accumulateAndGet(pub.held(), Math::max);
+                    }
+                    pub.finish();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (int i = 0; i < steps.size(); i++) {
+                rec.subscription.request(1);
+                assertTrue(got.tryAcquire(30, TimeUnit.SECONDS), "step " + i);
+            }
+            rec.subscription.request(1);
+            runtime.join();
+            assertEquals(Status.Code.OK, rec.await().getCode());
+            assertEquals(steps, rec.steps);
+            assertTrue(worstHeld.get() <= limits.maxItems());
+            System.out.println("awaitRoom: 1000 steps through a 64-step history to a one-frame-at-a-time reader");
+        }
+    }
 }

@@ -49,7 +49,7 @@ public final class CallStream implements Runnable {
     private final byte[] scratch = new byte[SCRATCH];
 
     private Selection selection;
-    private long cursor;
+    private volatile long cursor;
     private Arena arena;
     private TokenEncoder tokens;
     private TensorEncoder tensors;
@@ -203,6 +203,7 @@ public final class CallStream implements Runnable {
                             send(tensors.buffer(), tensors.frameOffset(), tensors.frameLength(), false);
                         }
                         cursor++;
+                        log.advanced();
                     }
                     case END -> {
                         if (tokens != null) {
@@ -302,6 +303,11 @@ public final class CallStream implements Runnable {
             arena.close();
             arena = null;
         }
+    }
+
+    /** The index of the next item this call sends. */
+    long cursor() {
+        return cursor;
     }
 
     /** Whether the call has ended (completed, failed or cancelled) and freed its buffers. */

@@ -116,6 +116,56 @@ public abstract sealed class StreamLog permits TokenLog, TensorLog {
 
     void detach(CallStream call) {
         calls.remove(call);
+        advanced();
+    }
+
+    private int waiters;
+
+    /** A call moved on (or left): wake publishers waiting in {@link #awaitRoom}. */
+    void advanced() {
+        synchronized (lock) {
+            if (waiters > 0) {
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** Whether one more item would make the log drop its oldest one. Under the lock. */
+    protected abstract boolean full();
+
+    /**
+     * Waits until publishing one more item drops no item that a live call has yet to
+     * send: the history has room, or every live call is past the oldest item held.
+     *
+     * @return false if the time ran out first
+     */
+    public boolean awaitRoom(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        synchronized (lock) {
+            waiters++;
+            try {
+                while (!finished && full() && slowest() <= first) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+                }
+                return true;
+            } finally {
+                waiters--;
+            }
+        }
+    }
+
+    private long slowest() {
+        long min = Long.MAX_VALUE;
+        for (CallStream c : calls) {
+            if (!c.done()) {
+                min = Math.min(min, c.cursor());
+            }
+        }
+        return min;
     }
 
     /** Live calls reading this stream. */

@@ -57,6 +57,11 @@ public final class TensorLog extends StreamLog {
         return capacity;
     }
 
+    @Override
+    protected boolean full() {
+        return next - first >= capacity;
+    }
+
     /** Copies one row (float32, little-endian) into the ring, evicting the oldest, and wakes the calls. */
     public long publish(MemorySegment src, long offset) {
         long index;

@@ -39,10 +39,18 @@ public final class TokenLog extends StreamLog {
             ring[slot] = step;
             sizes[slot] = size;
             bytes += size;
+            lastSize = size;
             next++;
         }
         wake();
         return index;
+    }
+
+    private long lastSize = HistoryLimits.STEP_OVERHEAD;
+
+    @Override
+    protected boolean full() {
+        return next - first >= ring.length || bytes + lastSize > limits.maxBytes();
     }
 
     /** The step at {@code index}, when {@link #at} says it is held; call under the lock. */
