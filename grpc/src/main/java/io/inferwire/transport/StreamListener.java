@@ -13,6 +13,12 @@ import java.lang.foreign.MemorySegment;
 public interface StreamListener {
 
     /**
+     * The call's subscription, before anything else arrives (items may arrive before
+     * the {@link StreamClient} method that started the call returns it).
+     */
+    default void onSubscribe(Subscription subscription) {}
+
+    /**
      * A HEADER frame: the (re)start of the call's stream. {@code first} is the index of
      * the item that comes next. A Session sends another one after a profile change.
      */
@@ -33,7 +39,8 @@ public interface StreamListener {
 
     /**
      * The call is over: OK after END, else why (DATA_LOSS when a frame failed to decode
-     * here; the server's status otherwise). Resume with {@link Subscription#lastIndex()}.
+     * here, UNKNOWN when a callback of this listener threw; the server's status
+     * otherwise). Resume with {@link Subscription#lastIndex()}.
      */
     void onClose(Status status);
 }

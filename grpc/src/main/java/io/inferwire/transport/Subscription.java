@@ -53,6 +53,7 @@ public final class Subscription {
     }
 
     void start(Object firstMessage, Metadata headers, int initialRequest) {
+        listener.onSubscribe(this);
         call.start(new Listener(), headers);
         call.request(initialRequest);
         call.sendMessage(firstMessage);
@@ -105,6 +106,12 @@ public final class Subscription {
             frames++;
             try {
                 handle(message);
+            } catch (ListenerException e) {
+                localError = Status.UNKNOWN
+                        .withDescription("the listener threw: " + e.getCause())
+                        .withCause(e.getCause());
+                call.cancel("the listener threw", e.getCause());
+                return;
             } catch (StreamException | InvalidProtocolBufferException | RuntimeException e) {
                 localError = Status.DATA_LOSS
                         .withDescription("frame " + frames + " failed: " + e)
@@ -149,6 +156,23 @@ public final class Subscription {
         }
     }
 
+    /** Thrown through the decoding code when the listener throws, so it is not taken for a bad frame. */
+    private static final class ListenerException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ListenerException(RuntimeException cause) {
+            super(cause);
+        }
+    }
+
+    private static void deliver(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException e) {
+            throw new ListenerException(e);
+        }
+    }
+
     private void frame() throws StreamException, InvalidProtocolBufferException {
         FrameView f = reader.frame();
         FrameKind kind = f.kind();
@@ -169,14 +193,14 @@ public final class Subscription {
                     row = arena.allocate(4L * codec.values(), 64);
                 }
             }
-            listener.onHeader(h, next);
+            deliver(() -> listener.onHeader(h, next));
             return;
         }
         if (kind == FrameKind.FRAME_KIND_END) {
             if (tokens != null) {
                 tokens.accept(reader);
             }
-            listener.onEnd();
+            deliver(() -> listener.onEnd());
             return;
         }
         if (tokens != null) {
@@ -184,14 +208,14 @@ public final class Subscription {
             if (step != null) {
                 long i = next++;
                 lastIndex = i;
-                listener.onStep(i, step);
+                deliver(() -> listener.onStep(i, step));
             }
         } else if (tensors != null) {
             int n = tensors.decode(reader, row, 0);
             if (n >= 0) {
                 long i = next++;
                 lastIndex = i;
-                listener.onRow(i, row, n);
+                deliver(() -> listener.onRow(i, row, n));
             }
         } else {
             throw new IllegalStateException("a " + kind + " frame before the stream's HEADER");

@@ -26,6 +26,11 @@ final class Recorder implements StreamListener {
     Runnable onItem = () -> {};
 
     @Override
+    public void onSubscribe(Subscription s) {
+        subscription = s;
+    }
+
+    @Override
     public void onHeader(StreamHeader header, long first) {
         headers.add(header);
         firsts.add(first);

@@ -89,7 +89,8 @@ class SessionAndLifecycleTest {
             cancelled.cancelAfter = i -> i == 4;
             cancelled.subscription = f.client()
                     .generate(StreamRequest.newBuilder().setStreamId(1).build(), null, cancelled);
-            assertEquals(Status.Code.CANCELLED, cancelled.await().getCode());
+            Status cs = cancelled.await();
+            assertEquals(Status.Code.CANCELLED, cs.getCode(), cs + " " + cs.getCause());
             awaitNoCalls(f.service);
 
             // a removed stream ends its readers with ABORTED
