@@ -30,6 +30,7 @@ import io.inferwire.transport.internal.TokenLog;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -94,7 +95,8 @@ public final class StreamService implements BindableService, AutoCloseable {
     private final Map<String, Profile> profiles;
     private final Profile defaultProfile;
     private final HistoryLimits limits;
-    private final ExecutorService executor;
+    private final Executor executor;
+    private final ExecutorService ownExecutor;
     private final AtomicLong framesSent = new AtomicLong();
 
     private StreamService(Builder b) {
@@ -104,7 +106,8 @@ public final class StreamService implements BindableService, AutoCloseable {
             throw new IllegalArgumentException("default profile '" + b.defaultProfile + "' is not defined");
         }
         this.limits = b.limits;
-        this.executor = Executors.newVirtualThreadPerTaskExecutor();
+        this.ownExecutor = b.executor == null ? Executors.newVirtualThreadPerTaskExecutor() : null;
+        this.executor = b.executor == null ? ownExecutor : b.executor;
     }
 
     /** A builder with the built-in profiles (full, text, top3, e1e-3), default "full", default limits. */
@@ -117,6 +120,7 @@ public final class StreamService implements BindableService, AutoCloseable {
         private final Map<String, Profile> profiles = new LinkedHashMap<>();
         private String defaultProfile = Profile.FULL.name();
         private HistoryLimits limits = HistoryLimits.defaults();
+        private Executor executor;
 
         private Builder() {
             for (Profile p : new Profile[] {Profile.FULL, Profile.TEXT, Profile.TOP3, Profile.BOUND_1E3}) {
@@ -133,6 +137,18 @@ public final class StreamService implements BindableService, AutoCloseable {
         /** The profile of requests that name none. */
         public Builder defaultProfile(String name) {
             this.defaultProfile = name;
+            return this;
+        }
+
+        /**
+         * Where calls encode and send (each call's work serialized). Default: a virtual
+         * thread per task, owned and shut down by the service. {@code Runnable::run} runs
+         * it on the thread that woke the call — the publisher's, gRPC's onReady — which
+         * saves a thread hop per item; publish then costs the encoding of the item for
+         * every call that is ready for it (never a wait for a client).
+         */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
             return this;
         }
 
@@ -209,7 +225,9 @@ public final class StreamService implements BindableService, AutoCloseable {
         for (Long id : streams.keySet()) {
             remove(id);
         }
-        executor.shutdown();
+        if (ownExecutor != null) {
+            ownExecutor.shutdown();
+        }
     }
 
     @Override

@@ -59,6 +59,7 @@ import org.HdrHistogram.Recorder;
  * java -cp target/classes:$(cat target/classpath.txt) --enable-native-access=ALL-UNNAMED \
  *   --add-modules=jdk.incubator.vector io.inferwire.transport.load.LoadTest \
  *   [--streams 64] [--steps 200] [--rate 1000] [--top 0] [--max-seconds 120] [--compression none|lz4|gzip]
+ *   [--direct]   (the service encodes on the publishing thread: StreamService.Builder.executor(Runnable::run))
  * </pre>
  */
 public final class LoadTest {
@@ -95,9 +96,11 @@ public final class LoadTest {
     private final int top;
     private final long maxNanos;
     private final String compression;
+    private final boolean direct;
     private final List<List<TokenStep>> data = new ArrayList<>();
 
-    private LoadTest(int streams, int steps, int rate, int top, int maxSeconds, String compression) {
+    private LoadTest(int streams, int steps, int rate, int top, int maxSeconds, String compression, boolean direct) {
+        this.direct = direct;
         this.streams = streams;
         this.steps = steps;
         this.rate = rate;
@@ -135,6 +138,7 @@ public final class LoadTest {
         int top = 0;
         int maxSeconds = 120;
         String compression = "none";
+        boolean direct = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--streams" -> streams = Integer.parseInt(args[++i]);
@@ -143,13 +147,14 @@ public final class LoadTest {
                 case "--top" -> top = Integer.parseInt(args[++i]);
                 case "--max-seconds" -> maxSeconds = Integer.parseInt(args[++i]);
                 case "--compression" -> compression = args[++i];
+                case "--direct" -> direct = true;
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
                 }
             }
         }
-        LoadTest t = new LoadTest(streams, steps, rate, top, maxSeconds, compression);
+        LoadTest t = new LoadTest(streams, steps, rate, top, maxSeconds, compression, direct);
         System.out.printf(
                 "%d concurrent token streams x %d steps, %d steps/s in all (%.1f streams/s), top-%d logprobs,"
                         + " first 10%% of each stream not timed (warm-up)%n",
@@ -159,7 +164,7 @@ public final class LoadTest {
         t.runSse();
         Result grpc = t.runGrpc();
         Result sse = t.runSse();
-        grpc.print("inferwire gRPC (" + compression + ")");
+        grpc.print("inferwire gRPC (" + compression + (direct ? ", direct" : "") + ")");
         sse.print("JSON SSE + gzip stream");
     }
 
@@ -212,7 +217,11 @@ public final class LoadTest {
     }
 
     private Result runGrpc() throws Exception {
-        StreamService service = StreamService.builder().build();
+        StreamService.Builder sb = StreamService.builder();
+        if (direct) {
+            sb.executor(Runnable::run);
+        }
+        StreamService service = sb.build();
         Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
                 .addService(service)
                 .compressorRegistry(Lz4Codec.compressorRegistry())
