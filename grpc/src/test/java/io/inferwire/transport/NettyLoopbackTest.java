@@ -9,6 +9,7 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.ClientStreamTracer;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
 import io.grpc.Grpc;
@@ -19,6 +20,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.inferwire.proto.v1.StreamHeader;
 import io.inferwire.proto.v1.StreamRequest;
 import io.inferwire.tokens.TokenStep;
 import java.util.ArrayList;
@@ -111,6 +113,63 @@ class NettyLoopbackTest {
             }
             List<String> seen = new ArrayList<>(spy.encodings);
             assertEquals(List.of("identity", "identity", "lz4", "lz4", "gzip", "gzip"), seen);
+        } finally {
+            channel.shutdownNow();
+            server.shutdownNow().awaitTermination();
+            service.close();
+        }
+    }
+
+    @Test
+    void lz4CompressesLargeHeadersOnlyAndTheyStillDecode() throws Exception {
+        StreamService service = StreamService.builder().build();
+        Server server = start(service);
+        ManagedChannel channel = connect(server);
+        try {
+            StreamHeader header = Fixtures.header("big").toBuilder()
+                    .putMetadata("system_prompt", "You are a helpful assistant. ".repeat(100))
+                    .build();
+            List<TokenStep> steps = Fixtures.steps(33, 100);
+            TokenPublisher pub = service.openTokens(1, header);
+            steps.forEach(pub::publish);
+            pub.finish();
+            List<long[]> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ClientStreamTracer.Factory tracer = new ClientStreamTracer.Factory() {
+                @Override
+                public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata h) {
+                    return new ClientStreamTracer() {
+                        private long wire;
+
+                        @Override
+                        public void inboundWireSize(long bytes) {
+                            wire = bytes;
+                        }
+
+                        @Override
+                        public void inboundUncompressedSize(long bytes) {
+                            sizes.add(new long[] {wire, bytes});
+                        }
+                    };
+                }
+            };
+            Recorder rec = new Recorder();
+            new StreamClient(
+                            channel,
+                            CallOptions.DEFAULT.withCompression(Lz4Codec.NAME).withStreamTracerFactory(tracer),
+                            16,
+                            true)
+                    .generate(StreamRequest.newBuilder().setStreamId(1).build(), null, rec);
+            assertEquals(Status.Code.OK, rec.await().getCode());
+            assertEquals(steps, rec.steps);
+            assertEquals(
+                    header.getMetadataOrThrow("system_prompt"),
+                    rec.headers.getFirst().getMetadataOrThrow("system_prompt"));
+            long[] first = sizes.getFirst();
+            System.out.printf("lz4: HEADER frame %d B -> %d B on the wire%n", first[1], first[0]);
+            assertTrue(first[0] < first[1] / 4, "the HEADER was not compressed: " + first[0] + " of " + first[1]);
+            for (long[] s : sizes.subList(1, sizes.size())) {
+                assertEquals(s[1], s[0], "a step frame was compressed");
+            }
         } finally {
             channel.shutdownNow();
             server.shutdownNow().awaitTermination();
