@@ -89,7 +89,12 @@ public final class Subscription {
         return lastIndex;
     }
 
-    /** Bytes of frames received (message bytes, without gRPC's 5-byte message headers). */
+    /**
+     * Bytes of frames received as a length-delimited inferwire stream would hold them: each
+     * message's bytes plus its varint length prefix (1 B below 128 B), without gRPC's
+     * 5-byte message prefix or HTTP/2 framing; after decompression when a message encoding
+     * was used.
+     */
     public long bytesReceived() {
         return bytes;
     }

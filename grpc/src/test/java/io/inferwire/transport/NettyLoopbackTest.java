@@ -133,21 +133,22 @@ class NettyLoopbackTest {
             TokenPublisher pub = service.openTokens(1, header);
             steps.forEach(pub::publish);
             pub.finish();
-            List<long[]> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // totals: grpc-java reports a compressed message's uncompressed size when it is parsed,
+            // so per-message pairs can interleave; the sums cannot
+            java.util.concurrent.atomic.AtomicLong wire = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong plain = new java.util.concurrent.atomic.AtomicLong();
             ClientStreamTracer.Factory tracer = new ClientStreamTracer.Factory() {
                 @Override
                 public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata h) {
                     return new ClientStreamTracer() {
-                        private long wire;
-
                         @Override
                         public void inboundWireSize(long bytes) {
-                            wire = bytes;
+                            wire.addAndGet(bytes);
                         }
 
                         @Override
                         public void inboundUncompressedSize(long bytes) {
-                            sizes.add(new long[] {wire, bytes});
+                            plain.addAndGet(bytes);
                         }
                     };
                 }
@@ -164,12 +165,15 @@ class NettyLoopbackTest {
             assertEquals(
                     header.getMetadataOrThrow("system_prompt"),
                     rec.headers.getFirst().getMetadataOrThrow("system_prompt"));
-            long[] first = sizes.getFirst();
-            System.out.printf("lz4: HEADER frame %d B -> %d B on the wire%n", first[1], first[0]);
-            assertTrue(first[0] < first[1] / 4, "the HEADER was not compressed: " + first[0] + " of " + first[1]);
-            for (long[] s : sizes.subList(1, sizes.size())) {
-                assertEquals(s[1], s[0], "a step frame was compressed");
-            }
+            System.out.printf(
+                    "lz4: %d B of frames (one HEADER of 3 KB metadata, 100 steps, END) -> %d B on the wire%n",
+                    plain.get(), wire.get());
+            // bytesReceived counts each frame with its varint length prefix (1 or 2 B here)
+            long frames = rec.subscription.framesReceived();
+            long bytes = rec.subscription.bytesReceived();
+            assertTrue(bytes >= plain.get() + frames && bytes <= plain.get() + 2 * frames, bytes + " vs " + plain);
+            // the HEADER (over 3000 B of repetitive text) shrank; nothing else can account for this much
+            assertTrue(wire.get() < plain.get() - 2500, wire.get() + " of " + plain.get());
         } finally {
             channel.shutdownNow();
             server.shutdownNow().awaitTermination();
