@@ -1,13 +1,17 @@
 package io.inferwire.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.inferwire.CorruptFrameException;
 import io.inferwire.StreamException;
 import io.inferwire.TestArena;
 import io.inferwire.lz4.BlockSize;
 import io.inferwire.lz4.Lz4FrameReader;
+import io.inferwire.proto.v1.Frame;
+import io.inferwire.proto.v1.FrameKind;
 import io.inferwire.proto.v1.Transform;
 import io.inferwire.sse.SseDecoder;
 import io.inferwire.tokens.TokenDecoder;
@@ -171,6 +175,33 @@ class BoundarySafetyTest {
                 }
             }
             assertTrue(checked > 100);
+        }
+    }
+
+    /** Found by review of the fuzz budget: a 20-byte KEY frame declaring 16 Mi values used to allocate 128 MiB first. */
+    @Test
+    void aShapeThePayloadCannotHoldIsRefusedBeforeAllocation() throws Exception {
+        for (Transform t : new Transform[] {Transform.TRANSFORM_XOR_PLANES, Transform.TRANSFORM_QUANT_PACKED}) {
+            byte[] frame = Frame.newBuilder()
+                    .setStreamId(1)
+                    .setKind(FrameKind.FRAME_KIND_KEY)
+                    .setErrorBound(t == Transform.TRANSFORM_XOR_PLANES ? 0 : 1e-3)
+                    .addShape(1 << 24)
+                    .setTransform(t)
+                    .setPayload(ByteString.copyFrom(new byte[] {1, 2, 3, 4}))
+                    .build()
+                    .toByteArray();
+            try (TestArena arena = TestArena.open()) {
+                FrameView f = new FrameView().wrap(MemorySegment.ofArray(frame), 0, frame.length);
+                TensorDecoder dec = TensorCodec.builder().build().newDecoder(arena);
+                MemorySegment out = arena.allocate(4L << 24);
+                long before = arena.allocated();
+                CorruptFrameException e = assertThrows(
+                        CorruptFrameException.class,
+                        () -> dec.decode(f, f.segment(), f.payloadOffset(), f.payloadLength(), out, 0));
+                assertTrue(e.getMessage().contains("too short"), e.getMessage());
+                assertEquals(before, arena.allocated(), t + ": the decoder allocated for the declared shape");
+            }
         }
     }
 
