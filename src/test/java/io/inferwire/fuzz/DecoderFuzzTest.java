@@ -47,11 +47,15 @@ import java.util.SplittableRandom;
  * To fuzz one target, e.g. for five minutes:
  *
  * <pre>{@code
- * JAZZER_FUZZ=1 bin/mvn -B -o test -Dtest='DecoderFuzzTest#tensorDecoder' -Djazzer.max_duration=5m
+ * JAZZER_FUZZ=1 bin/mvn -B -o test-compile surefire:test@default-test \
+ *     -Dtest='DecoderFuzzTest#tensorDecoder' -Djazzer.max_duration=5m
  * }</pre>
  *
- * Jazzer keeps what it learns in {@code .cifuzz-corpus/} (ignored by git) and writes a
- * crashing input to this class's inputs directory, where it becomes a regression input.
+ * One target per run: Jazzer fuzzes one {@code @FuzzTest} per JVM, and
+ * {@code surefire:test@default-test} keeps the build's second surefire execution from
+ * fuzzing it again. Jazzer keeps what it learns in {@code .cifuzz-corpus/} (ignored by
+ * git) and writes a crashing input to this class's inputs directory, where it becomes a
+ * regression input.
  * Inputs are at most 4096 bytes (libFuzzer's default {@code -max_len}), and an input
  * that takes over {@link #SLOW_MS} is a finding.
  */
