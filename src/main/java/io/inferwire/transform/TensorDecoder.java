@@ -139,6 +139,15 @@ public final class TensorDecoder {
                 throw corrupt(f, "DELTA frame declares a shape other than its reference's");
             }
         }
+        // A payload too short for the declared shape is refused before buffers are sized to it.
+        long least = switch (transform) {
+            case TRANSFORM_XOR_PLANES -> 4L * values;
+            case TRANSFORM_QUANT_PACKED -> BlockPacking.blocks(values);
+            default -> 0;
+        };
+        if (len < least) {
+            throw corrupt(f, "payload of " + len + " bytes is too short for " + values + " values");
+        }
         Checks.checkRange(out, outOffset, 4L * values);
         if (key) {
             if (values != n || recon == null) {

@@ -207,8 +207,19 @@ public final class FrameStreamReader {
         }
         long left = pendingLength + (chunk.byteSize() - chunkPos);
         if (left > 0) {
+            // advance() gathered every byte of the incomplete frame; name its stream and seq
+            // when its leading fields arrived.
+            long[] who = {-1, -1};
+            int prefix = 0;
+            while (prefix < pendingLength && prefix < MAX_PREFIX && pending.get(ValueLayout.JAVA_BYTE, prefix++) < 0) {}
+            if (pendingLength > 0 && pending.get(ValueLayout.JAVA_BYTE, prefix - 1) >= 0) {
+                who = identity(pending, prefix, pendingLength - prefix);
+            }
             throw new TruncatedStreamException(
-                    "input ends inside a frame (" + left + " byte(s) of an incomplete frame)", -1, -1, position);
+                    "input ends inside a frame (" + left + " byte(s) of an incomplete frame)",
+                    who[0],
+                    who[1],
+                    position);
         }
         if (streams.size() == 0) {
             throw new TruncatedStreamException("input holds no frame", -1, -1, position);
@@ -290,6 +301,50 @@ public final class FrameStreamReader {
         throw stick(new CorruptFrameException("malformed frame length prefix", -1, -1, position));
     }
 
+    /**
+     * The stream id and seq of a message that does not parse (damaged or incomplete), read
+     * from its leading fields as writers put them (stream_id 1, seq 2, then the rest; a
+     * field left out is 0); -1 for what did not arrive intact. Only for error reports.
+     */
+    private static long[] identity(MemorySegment s, long at, long length) {
+        long[] who = {-1, -1};
+        long end = at + length;
+        long pos = at;
+        while (pos < end) {
+            long tag = 0;
+            int shift = 0;
+            byte b;
+            do {
+                if (pos == end || shift > 28) {
+                    return who;
+                }
+                b = s.get(ValueLayout.JAVA_BYTE, pos++);
+                tag |= (long) (b & 0x7F) << shift;
+                shift += 7;
+            } while (b < 0);
+            long field = tag >>> 3;
+            if ((tag & 7) != 0 || field < 1 || field > 2 || who[(int) field - 1] >= 0) {
+                if (field > 2) { // both came before it, or were left out as 0
+                    who[0] = Math.max(who[0], 0);
+                    who[1] = Math.max(who[1], 0);
+                }
+                return who;
+            }
+            long value = 0;
+            shift = 0;
+            do {
+                if (pos == end || shift > 63) {
+                    return who;
+                }
+                b = s.get(ValueLayout.JAVA_BYTE, pos++);
+                value |= (long) (b & 0x7F) << shift;
+                shift += 7;
+            } while (b < 0);
+            who[(int) field - 1] = value;
+        }
+        return who;
+    }
+
     private StreamException stick(StreamException e) {
         stuck = e;
         return e;
@@ -319,9 +374,11 @@ public final class FrameStreamReader {
         try {
             view.wrap(s, at + prefix, total - prefix);
         } catch (CorruptFrameException e) {
-            throw new CorruptFrameException(e.getMessage(), -1, -1, frameStart, e);
+            long[] who = identity(s, at + prefix, total - prefix);
+            throw new CorruptFrameException(e.getMessage(), who[0], who[1], frameStart, e);
         } catch (LimitExceededException e) {
-            throw new LimitExceededException(e.getMessage(), -1, -1, frameStart, e);
+            long[] who = identity(s, at + prefix, total - prefix);
+            throw new LimitExceededException(e.getMessage(), who[0], who[1], frameStart, e);
         }
         if (view.isCompactStep()) {
             processCompact(s, at + prefix, total - prefix, follows, frameStart);

@@ -110,6 +110,24 @@ class TensorCliTest {
         assertEquals(1, d.err().strip().lines().count(), d.err());
         assertTrue(d.err().contains("END"), d.err());
 
+        // Cut inside its last frame, or with a frame dropped: non-zero, naming the stream and seq.
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length - 1));
+        d = CliTest.run("decode", cut.toString(), dir.resolve("back").toString());
+        assertEquals(1, d.code());
+        assertTrue(d.err().contains("inside a frame") && d.err().contains("seq "), d.err());
+        frames = new java.io.ByteArrayInputStream(bytes);
+        io.inferwire.proto.v1.Frame.parseDelimitedFrom(frames);
+        int secondStart = bytes.length - frames.available();
+        io.inferwire.proto.v1.Frame.parseDelimitedFrom(frames);
+        int thirdStart = bytes.length - frames.available();
+        byte[] dropped = new byte[bytes.length - (thirdStart - secondStart)];
+        System.arraycopy(bytes, 0, dropped, 0, secondStart);
+        System.arraycopy(bytes, thirdStart, dropped, secondStart, bytes.length - thirdStart);
+        Files.write(cut, dropped);
+        d = CliTest.run("decode", cut.toString(), dir.resolve("back").toString());
+        assertEquals(1, d.code());
+        assertTrue(d.err().contains("sequence gap") && d.err().contains("seq 2"), d.err());
+
         CliTest.Result usage = CliTest.run("encode", "--lossless", "--error-bound", "1e-3", "--shape", "4", "a", "b");
         assertEquals(2, usage.code(), usage.err());
         assertEquals(0, CliTest.run("encode", "--help").code());
