@@ -1,6 +1,5 @@
 package io.inferwire.cuda;
 
-import static io.inferwire.memory.Layouts.BYTE;
 import static io.inferwire.memory.Layouts.INT_LE;
 
 import io.inferwire.CorruptFrameException;
@@ -14,6 +13,7 @@ import io.inferwire.transform.TensorCodec;
 import io.inferwire.transform.TensorDecoder;
 import io.inferwire.transform.internal.BlockPacking;
 import io.inferwire.transform.internal.CudaLoader;
+import io.inferwire.transform.internal.DecodeState;
 import io.inferwire.transform.internal.DeviceOps;
 import io.inferwire.wire.FrameStreamReader;
 import io.inferwire.wire.FrameView;
@@ -47,6 +47,7 @@ public final class DeviceTensorDecoder implements AutoCloseable {
     private final DeviceOps cuda;
     private final Arena arena;
     private final int[] shape;
+    private final DecodeState state = new DecodeState();
     private final int n;
     private final long bytes;
     private final MemorySegment stage;
@@ -55,14 +56,7 @@ public final class DeviceTensorDecoder implements AutoCloseable {
     private long dZ;
     private MemorySegment hCodes;
     private MemorySegment hRecon;
-    private boolean valid;
     private boolean closed;
-    private QuantParams qp;
-    private double lastBound = Double.NaN;
-    private double streamBound;
-    private long lastSeq = -1;
-    private long lastStream;
-    private int lastTransform;
 
     /**
      * A decoder for one stream of {@code codec} on device 0.
@@ -155,49 +149,27 @@ public final class DeviceTensorDecoder implements AutoCloseable {
             decodeFrame(frame, kind == FrameKind.FRAME_KIND_KEY, data, dataOffset, dataLength, stream);
             cuda.copyDeviceToDevice(dRecon, dOut, bytes, stream);
             cuda.synchronize(stream);
-            lastSeq = frame.seq();
-            lastStream = frame.streamId();
+            state.accepted(frame);
             return n;
         } catch (StreamException | RuntimeException e) {
-            valid = false;
+            state.rejected();
             throw e;
         }
     }
 
     private void decodeFrame(FrameView f, boolean key, MemorySegment data, long off, long len, long s)
             throws StreamException {
-        if (!key && !valid) {
-            throw corrupt(
-                    f,
-                    "DELTA frame without its reference (no valid KEY frame since the stream started or since a"
-                            + " rejected frame)");
-        }
-        if (key || f.errorBound() != 0) {
-            streamBound = f.errorBound();
-        }
-        int t = f.transformNumber();
-        if (!key && t == 0) {
-            t = lastTransform;
-        }
-        Transform transform = Transform.forNumber(t);
-        if (transform == null || transform == Transform.TRANSFORM_UNSPECIFIED) {
-            throw new UnsupportedFormatException("tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
-        }
+        Transform transform = state.open(f, key);
         if (key || f.rank() > 0) {
             checkShape(f);
         }
         if (!key) {
-            if (f.streamId() != lastStream) {
-                throw corrupt(f, "DELTA frame of another stream than its reference (stream " + lastStream + ")");
-            }
-            if (lastSeq >= 0 && f.seq() != lastSeq + 1) {
-                throw corrupt(f, "DELTA frame does not follow the frame it refers to (seq " + lastSeq + ")");
-            }
+            state.checkFollows(f);
         }
         switch (transform) {
             case TRANSFORM_XOR_PLANES -> {
                 if (len != bytes) {
-                    throw corrupt(f, "lossless payload of " + len + " bytes for " + n + " values");
+                    throw DecodeState.corrupt(f, "lossless payload of " + len + " bytes for " + n + " values");
                 }
                 MemorySegment in = data;
                 long inOff = off;
@@ -210,12 +182,13 @@ public final class DeviceTensorDecoder implements AutoCloseable {
                 cuda.xorMerge(dZ, dRecon, !key, dRecon, n, s);
             }
             case TRANSFORM_QUANT_PACKED -> {
-                QuantParams p = params(f);
+                QuantParams p = state.params(f);
                 MemorySegment in = data;
                 long inOff = off;
                 if (!data.isNative()) {
                     if (len > stage.byteSize()) {
-                        throw corrupt(f, "packed payload of " + len + " bytes is more than " + n + " values can need");
+                        throw DecodeState.corrupt(
+                                f, "packed payload of " + len + " bytes is more than " + n + " values can need");
                     }
                     MemorySegment.copy(data, off, stage, 0, len);
                     in = stage;
@@ -238,23 +211,21 @@ public final class DeviceTensorDecoder implements AutoCloseable {
                         -1);
             default ->
                 throw new UnsupportedFormatException(
-                        "tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
+                        "tensor frame with unknown transform " + transform.getNumber(), f.streamId(), f.seq(), -1);
         }
-        valid = true;
-        lastTransform = t;
     }
 
     private void checkShape(FrameView f) throws CorruptFrameException {
         int rank = f.rank();
         if (rank == 0) {
-            throw corrupt(f, "tensor frame without a shape");
+            throw DecodeState.corrupt(f, "tensor frame without a shape");
         }
         if (rank != shape.length) {
-            throw corrupt(f, "shape of rank " + rank + ", this stream's has rank " + shape.length);
+            throw DecodeState.corrupt(f, "shape of rank " + rank + ", this stream's has rank " + shape.length);
         }
         for (int i = 0; i < rank; i++) {
             if (f.dim(i) != shape[i]) {
-                throw corrupt(f, "dimension " + i + " is " + f.dim(i) + ", this stream's is " + shape[i]);
+                throw DecodeState.corrupt(f, "dimension " + i + " is " + f.dim(i) + ", this stream's is " + shape[i]);
             }
         }
     }
@@ -266,10 +237,10 @@ public final class DeviceTensorDecoder implements AutoCloseable {
     private void restoreEscapes(FrameView f, MemorySegment data, long widths, long at, long left, long s)
             throws CorruptFrameException {
         if (left % 4 != 0) {
-            throw corrupt(f, "escaped values take " + left + " bytes, not a multiple of 4");
+            throw DecodeState.corrupt(f, "escaped values take " + left + " bytes, not a multiple of 4");
         }
         long escapes = left / 4;
-        if (escapes == 0 && !widestBlockPresent(data, widths)) {
+        if (escapes == 0 && !BlockPacking.widestBlockPresent(data, widths, n)) {
             return; // no block is 24 bits wide, so no code can be ESCAPE
         }
         if (hCodes == null) {
@@ -282,7 +253,7 @@ public final class DeviceTensorDecoder implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             if (hCodes.get(INT_LE, 4L * i) == QuantParams.ESCAPE) {
                 if (escapes == 0) {
-                    throw corrupt(f, "more escape codes than escaped values");
+                    throw DecodeState.corrupt(f, "more escape codes than escaped values");
                 }
                 hRecon.set(INT_LE, 4L * i, data.get(INT_LE, at));
                 at += 4;
@@ -290,36 +261,9 @@ public final class DeviceTensorDecoder implements AutoCloseable {
             }
         }
         if (escapes != 0) {
-            throw corrupt(f, escapes + " escaped value(s) left over");
+            throw DecodeState.corrupt(f, escapes + " escaped value(s) left over");
         }
         cuda.copyToDevice(hRecon, 0, dRecon, bytes, s);
-    }
-
-    private boolean widestBlockPresent(MemorySegment data, long widths) {
-        int blocks = BlockPacking.blocks(n);
-        for (int b = 0; b < blocks; b++) {
-            if (data.get(BYTE, widths + b) == BlockPacking.MAX_WIDTH) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private QuantParams params(FrameView f) throws CorruptFrameException {
-        double e = streamBound;
-        if (qp == null || Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(lastBound)) {
-            try {
-                qp = QuantParams.of(e);
-            } catch (IllegalArgumentException ex) {
-                throw corrupt(f, "invalid error bound " + e);
-            }
-            lastBound = e;
-        }
-        return qp;
-    }
-
-    private static CorruptFrameException corrupt(FrameView f, String what) {
-        return new CorruptFrameException(what, f.streamId(), f.seq(), -1);
     }
 
     /** Values per frame (the codec's shape). */
@@ -329,7 +273,7 @@ public final class DeviceTensorDecoder implements AutoCloseable {
 
     /** Whether the decoder holds a valid reference for the next DELTA frame. */
     public boolean hasReference() {
-        return valid;
+        return state.hasReference();
     }
 
     /** Frees the device buffers (idempotent); the decoder cannot be used afterwards. */

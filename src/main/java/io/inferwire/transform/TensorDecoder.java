@@ -1,6 +1,5 @@
 package io.inferwire.transform;
 
-import static io.inferwire.memory.Layouts.BYTE;
 import static io.inferwire.memory.Layouts.INT_LE;
 
 import io.inferwire.CorruptFrameException;
@@ -11,6 +10,7 @@ import io.inferwire.memory.internal.Checks;
 import io.inferwire.proto.v1.FrameKind;
 import io.inferwire.proto.v1.Transform;
 import io.inferwire.transform.internal.BlockPacking;
+import io.inferwire.transform.internal.DecodeState;
 import io.inferwire.transform.internal.DenseCoder;
 import io.inferwire.wire.FrameStreamReader;
 import io.inferwire.wire.FrameView;
@@ -39,6 +39,7 @@ public final class TensorDecoder {
     private final Backend backend;
     private final Arena arena;
     private final int[] shape;
+    private final DecodeState state = new DecodeState();
 
     private int n;
     private int capacity;
@@ -46,15 +47,8 @@ public final class TensorDecoder {
     private MemorySegment z;
     private MemorySegment mean = MemorySegment.NULL;
     private DenseCoder coder;
-    private boolean valid;
-    private double lastBound = Double.NaN;
-    private QuantParams qp;
-    private long lastSeq = -1;
-    private long lastStream;
-    private int lastTransform;
     private final long[] refDims = new long[FrameView.MAX_RANK];
     private int refRank;
-    private double streamBound;
 
     TensorDecoder(TensorCodec codec, Arena arena) {
         this.codec = codec;
@@ -95,11 +89,10 @@ public final class TensorDecoder {
             int values =
                     decodeFrame(frame, kind == FrameKind.FRAME_KIND_KEY, data, dataOffset, dataLength, out, offset);
             MemorySegment.copy(recon, 0, out, offset, 4L * values);
-            lastSeq = frame.seq();
-            lastStream = frame.streamId();
+            state.accepted(frame);
             return values;
         } catch (StreamException | RuntimeException e) {
-            valid = false;
+            state.rejected();
             throw e;
         }
     }
@@ -107,23 +100,7 @@ public final class TensorDecoder {
     private int decodeFrame(
             FrameView f, boolean key, MemorySegment data, long off, long len, MemorySegment out, long outOffset)
             throws StreamException {
-        if (!key && !valid) {
-            throw corrupt(
-                    f,
-                    "DELTA frame without its reference (no valid KEY frame since the stream started or since a"
-                            + " rejected frame)");
-        }
-        if (key || f.errorBound() != 0) {
-            streamBound = f.errorBound(); // a DELTA frame that leaves it out keeps the last one
-        }
-        int t = f.transformNumber();
-        if (!key && t == 0) {
-            t = lastTransform; // a DELTA frame inherits what it leaves out
-        }
-        Transform transform = Transform.forNumber(t);
-        if (transform == null || transform == Transform.TRANSFORM_UNSPECIFIED) {
-            throw new UnsupportedFormatException("tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
-        }
+        Transform transform = state.open(f, key);
         int values = !key && f.rank() == 0 ? n : values(f);
         if (key) {
             refRank = f.rank();
@@ -136,7 +113,7 @@ public final class TensorDecoder {
                 same = f.dim(i) == refDims[i];
             }
             if (!same) {
-                throw corrupt(f, "DELTA frame declares a shape other than its reference's");
+                throw DecodeState.corrupt(f, "DELTA frame declares a shape other than its reference's");
             }
         }
         // A payload too short for the declared shape is refused before buffers are sized to it.
@@ -146,7 +123,7 @@ public final class TensorDecoder {
             default -> 0;
         };
         if (len < least) {
-            throw corrupt(f, "payload of " + len + " bytes is too short for " + values + " values");
+            throw DecodeState.corrupt(f, "payload of " + len + " bytes is too short for " + values + " values");
         }
         Checks.checkRange(out, outOffset, 4L * values);
         if (key) {
@@ -155,12 +132,7 @@ public final class TensorDecoder {
             }
         } else {
             // A DELTA's shape is its reference's (checked above), so only its identity is left.
-            if (f.streamId() != lastStream) {
-                throw corrupt(f, "DELTA frame of another stream than its reference (stream " + lastStream + ")");
-            }
-            if (lastSeq >= 0 && f.seq() != lastSeq + 1) {
-                throw corrupt(f, "DELTA frame does not follow the frame it refers to (seq " + lastSeq + ")");
-            }
+            state.checkFollows(f);
         }
         if (key && coder != null) {
             coder.reset(); // every KEY frame starts the coder state afresh, whatever its transform
@@ -168,12 +140,12 @@ public final class TensorDecoder {
         switch (transform) {
             case TRANSFORM_XOR_PLANES -> {
                 if (len != 4L * values) {
-                    throw corrupt(f, "lossless payload of " + len + " bytes for " + values + " values");
+                    throw DecodeState.corrupt(f, "lossless payload of " + len + " bytes for " + values + " values");
                 }
                 backend.xorMerge(data, off, recon, 0, !key, recon, 0, values);
             }
             case TRANSFORM_QUANT_PACKED -> {
-                QuantParams p = params(f);
+                QuantParams p = state.params(f);
                 int used = backend.unpack(data, off, len, z, 0, values);
                 backend.dequantize(z, 0, recon, 0, key, p, recon, 0, values);
                 restoreEscapes(f, data, off, off + used, len - used, values);
@@ -181,15 +153,15 @@ public final class TensorDecoder {
             case TRANSFORM_XOR_CODED -> {
                 boolean xored = coder().decodePlanes(data, off, len, z, f);
                 if (key && xored) {
-                    throw corrupt(f, "KEY frame XORed with a previous frame");
+                    throw DecodeState.corrupt(f, "KEY frame XORed with a previous frame");
                 }
                 backend.xorMerge(z, 0, recon, 0, xored, recon, 0, values);
             }
             case TRANSFORM_QUANT_CODED -> {
-                QuantParams p = params(f);
+                QuantParams p = state.params(f);
                 boolean fromPrevious = coder().decodeResiduals(data, off, len, z, f);
                 if (key && fromPrevious) {
-                    throw corrupt(f, "KEY frame predicted from a previous frame");
+                    throw DecodeState.corrupt(f, "KEY frame predicted from a previous frame");
                 }
                 backend.dequantize(z, 0, fromPrevious ? recon : coder.mean(), 0, false, p, recon, 0, values);
                 coder.patchEscapes(z, recon);
@@ -197,26 +169,24 @@ public final class TensorDecoder {
             }
             default ->
                 throw new UnsupportedFormatException(
-                        "tensor frame with unknown transform " + t, f.streamId(), f.seq(), -1);
+                        "tensor frame with unknown transform " + transform.getNumber(), f.streamId(), f.seq(), -1);
         }
-        valid = true;
-        lastTransform = t;
         return values;
     }
 
     private void restoreEscapes(FrameView f, MemorySegment data, long widths, long at, long left, int values)
             throws CorruptFrameException {
         if (left % 4 != 0) {
-            throw corrupt(f, "escaped values take " + left + " bytes, not a multiple of 4");
+            throw DecodeState.corrupt(f, "escaped values take " + left + " bytes, not a multiple of 4");
         }
         long escapes = left / 4;
-        if (escapes == 0 && !widestBlockPresent(data, widths, values)) {
+        if (escapes == 0 && !BlockPacking.widestBlockPresent(data, widths, values)) {
             return; // no block is 24 bits wide, so no code can be ESCAPE
         }
         for (int i = 0; i < values; i++) {
             if (z.get(INT_LE, 4L * i) == QuantParams.ESCAPE) {
                 if (escapes == 0) {
-                    throw corrupt(f, "more escape codes than escaped values");
+                    throw DecodeState.corrupt(f, "more escape codes than escaped values");
                 }
                 recon.set(INT_LE, 4L * i, data.get(INT_LE, at));
                 at += 4;
@@ -224,47 +194,23 @@ public final class TensorDecoder {
             }
         }
         if (escapes != 0) {
-            throw corrupt(f, escapes + " escaped value(s) left over");
+            throw DecodeState.corrupt(f, escapes + " escaped value(s) left over");
         }
-    }
-
-    /** Whether any block of the packed residuals starting at {@code widths} is 24 bits wide (only those can hold ESCAPE). */
-    private static boolean widestBlockPresent(MemorySegment data, long widths, int values) {
-        int blocks = BlockPacking.blocks(values);
-        for (int b = 0; b < blocks; b++) {
-            if (data.get(BYTE, widths + b) == BlockPacking.MAX_WIDTH) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private QuantParams params(FrameView f) throws CorruptFrameException {
-        double e = streamBound;
-        if (qp == null || Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(lastBound)) {
-            try {
-                qp = QuantParams.of(e);
-            } catch (IllegalArgumentException ex) {
-                throw corrupt(f, "invalid error bound " + e);
-            }
-            lastBound = e;
-        }
-        return qp;
     }
 
     private int values(FrameView f) throws StreamException {
         int rank = f.rank();
         if (rank == 0) {
-            throw corrupt(f, "tensor frame without a shape");
+            throw DecodeState.corrupt(f, "tensor frame without a shape");
         }
         if (shape.length > 0 && rank != shape.length) {
-            throw corrupt(f, "shape of rank " + rank + ", this stream's has rank " + shape.length);
+            throw DecodeState.corrupt(f, "shape of rank " + rank + ", this stream's has rank " + shape.length);
         }
         long count = 1;
         for (int i = 0; i < rank; i++) {
             long d = f.dim(i);
             if (shape.length > 0 && d != shape[i]) {
-                throw corrupt(f, "dimension " + i + " is " + d + ", this stream's is " + shape[i]);
+                throw DecodeState.corrupt(f, "dimension " + i + " is " + d + ", this stream's is " + shape[i]);
             }
             count *= d;
             if (count > codec.maxValues()) {
@@ -273,7 +219,7 @@ public final class TensorDecoder {
             }
         }
         if (count == 0) {
-            throw corrupt(f, "tensor frame with an empty shape");
+            throw DecodeState.corrupt(f, "tensor frame with an empty shape");
         }
         return (int) count;
     }
@@ -300,10 +246,6 @@ public final class TensorDecoder {
         return coder;
     }
 
-    private static CorruptFrameException corrupt(FrameView f, String what) {
-        return new CorruptFrameException(what, f.streamId(), f.seq(), -1);
-    }
-
     /** The codec this decoder was made by. */
     public TensorCodec codec() {
         return codec;
@@ -316,6 +258,6 @@ public final class TensorDecoder {
 
     /** Whether the decoder holds a valid reference for the next DELTA frame. */
     public boolean hasReference() {
-        return valid;
+        return state.hasReference();
     }
 }

@@ -43,6 +43,21 @@ public final class BlockPacking {
         return (n + BLOCK - 1) / BLOCK;
     }
 
+    /**
+     * Whether any block of the packed codes of {@code values} values whose width bytes
+     * start at {@code widths} is {@link #MAX_WIDTH} bits wide: only such a block can hold
+     * an ESCAPE code.
+     */
+    public static boolean widestBlockPresent(MemorySegment data, long widths, int values) {
+        int blocks = blocks(values);
+        for (int b = 0; b < blocks; b++) {
+            if (data.get(BYTE, widths + b) == MAX_WIDTH) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The most bytes {@link #pack} writes for {@code n} values. */
     public static int maxPackedBytes(int n) {
         return blocks(n) * (1 + 2 * MAX_WIDTH);
